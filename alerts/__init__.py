@@ -1,0 +1,1 @@
+"""Alert delivery: the outbox, the channels (email, webhooks) and digests."""

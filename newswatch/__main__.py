@@ -1,0 +1,3 @@
+from newswatch.cli import run_main
+
+run_main()

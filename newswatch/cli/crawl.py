@@ -1,0 +1,1 @@
+"""`newswatch crawl` command."""

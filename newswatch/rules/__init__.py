@@ -1,0 +1,1 @@
+"""Keyword rules: the rule language (`language`) and the compiled matcher (`engine`)."""

@@ -1,0 +1,285 @@
+"""The one SQLite file: articles (with FTS), per-URL fetch state, crawl runs and matches.
+
+Tables of later stages (the alert outbox, stories) are owned by their own modules and share
+this connection, so an article, its matches and its alerts commit in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from newswatch.errors import NewswatchError
+from newswatch.models import Article, Match, SourceStats, utcnow
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with UTC offset, or None."""
+    return value.isoformat(timespec="seconds") if value else None
+
+
+class Storage:
+    """Schema and queries over one SQLite database in WAL mode."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            if self.db.journal_mode != "wal":
+                self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self._ensure_schema()
+        except (OSError, sqlite3.DatabaseError) as exc:
+            raise NewswatchError(f"{self.path}: cannot open database: {exc}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """One atomic unit of work; nested uses become savepoints."""
+        with self.db.atomic():
+            yield self.db
+
+    def _ensure_schema(self) -> None:
+        db = self.db
+        with db.atomic():
+            if "articles" not in db.table_names():
+                db["articles"].create(
+                    {
+                        "id": int,
+                        "url": str,
+                        "canonical_url": str,
+                        "source": str,
+                        "title": str,
+                        "text": str,
+                        "author": str,
+                        "published": str,
+                        "language": str,
+                        "fetched": str,
+                        "content_hash": str,
+                        "duplicate_of": int,
+                        "story_id": str,
+                    },
+                    pk="id",
+                    not_null={"url", "canonical_url", "source", "title", "text", "fetched"},
+                    foreign_keys=[("duplicate_of", "articles", "id")],
+                )
+                db["articles"].create_index(["url"], unique=True)
+                db["articles"].create_index(["canonical_url"])
+                db["articles"].create_index(["content_hash"])
+                db["articles"].create_index(["fetched"])
+                db["articles"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True)
+            if "urls" not in db.table_names():
+                db["urls"].create(
+                    {
+                        "url": str,
+                        "kind": str,  # article | page | feed | sitemap | redirect | skipped | error
+                        "source": str,
+                        "status": int,
+                        "etag": str,
+                        "last_modified": str,
+                        "reason": str,
+                        "article_id": int,
+                        "first_seen": str,
+                        "last_fetched": str,
+                    },
+                    pk="url",
+                )
+            if "runs" not in db.table_names():
+                db["runs"].create(
+                    {"id": int, "started": str, "finished": str, "status": str, "sources": str, "stats": str},
+                    pk="id",
+                )
+            if "source_runs" not in db.table_names():
+                db["source_runs"].create(
+                    {
+                        "id": int,
+                        "run_id": int,
+                        "source": str,
+                        "started": str,
+                        "finished": str,
+                        "ok": int,
+                        "fetched": int,
+                        "new_articles": int,
+                        "duplicates": int,
+                        "skipped": str,  # JSON {reason: count}
+                        "errors": str,  # JSON {reason: count}
+                        "message": str,
+                    },
+                    pk="id",
+                    foreign_keys=[("run_id", "runs", "id")],
+                )
+                db["source_runs"].create_index(["source", "started"])
+            if "matches" not in db.table_names():
+                db["matches"].create(
+                    {
+                        "article_id": int,
+                        "rule": str,
+                        "category": str,
+                        "score": float,
+                        "terms": str,  # JSON list
+                        "snippet": str,
+                    },
+                    pk=("article_id", "rule"),
+                    foreign_keys=[("article_id", "articles", "id")],
+                )
+
+    # -- URL fetch state ---------------------------------------------------
+
+    def url_state(self, url: str) -> dict | None:
+        rows = list(self.db.query("select * from urls where url = ?", [url]))
+        return rows[0] if rows else None
+
+    def known_urls(self, urls: list[str]) -> set[str]:
+        """Which of these URLs were fetched before (articles, pages, redirects alike)."""
+        found: set[str] = set()
+        for i in range(0, len(urls), 500):
+            chunk = urls[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r["url"] for r in self.db.query(f"select url from urls where url in ({marks})", chunk))
+        return found
+
+    def remember_url(
+        self,
+        url: str,
+        kind: str,
+        source: str,
+        status: int | None = None,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        reason: str | None = None,
+        article_id: int | None = None,
+    ) -> None:
+        now = iso(utcnow())
+        previous = self.url_state(url)
+        self.db["urls"].upsert(
+            {
+                "url": url,
+                "kind": kind,
+                "source": source,
+                "status": status,
+                "etag": etag,
+                "last_modified": last_modified,
+                "reason": reason,
+                "article_id": article_id,
+                "first_seen": previous["first_seen"] if previous else now,
+                "last_fetched": now,
+            },
+            pk="url",
+        )
+
+    # -- Articles ------------------------------------------------------------
+
+    def article_id_for(self, *, url: str | None = None, canonical_url: str | None = None) -> int | None:
+        """The id of an original (not duplicate) article stored under this URL or canonical URL."""
+        for column, value in (("url", url), ("canonical_url", canonical_url)):
+            if value:
+                rows = list(self.db.query(f"select id from articles where {column} = ? order by id limit 1", [value]))
+                if rows:
+                    return rows[0]["id"]
+        return None
+
+    def article_by_hash(self, content_hash: str) -> int | None:
+        rows = list(
+            self.db.query(
+                "select id from articles where content_hash = ? and duplicate_of is null order by id limit 1",
+                [content_hash],
+            )
+        )
+        return rows[0]["id"] if rows else None
+
+    def insert_article(
+        self,
+        article: Article,
+        *,
+        content_hash: str,
+        duplicate_of: int | None = None,
+        story_id: str | None = None,
+    ) -> int:
+        record = asdict(article)
+        record.update(
+            published=iso(article.published),
+            fetched=iso(article.fetched),
+            content_hash=content_hash,
+            duplicate_of=duplicate_of,
+            story_id=story_id,
+        )
+        return self.db["articles"].insert(record).last_pk
+
+    def save_matches(self, article_id: int, matches: list[Match]) -> None:
+        self.db.execute("delete from matches where article_id = ?", [article_id])
+        self.db["matches"].insert_all(
+            {
+                "article_id": article_id,
+                "rule": m.rule,
+                "category": m.category,
+                "score": m.score,
+                "terms": json.dumps(list(m.terms), ensure_ascii=False),
+                "snippet": m.snippet,
+            }
+            for m in matches
+        )
+
+    def iter_articles(self, since: datetime | None = None, include_duplicates: bool = False) -> Iterator[dict]:
+        """Stored articles in id order, each with its categories and rules from `matches`."""
+        where, params = [], []
+        if since is not None:
+            where.append("coalesce(a.published, a.fetched) >= ?")
+            params.append(iso(since))
+        if not include_duplicates:
+            where.append("a.duplicate_of is null")
+        clause = f"where {' and '.join(where)}" if where else ""
+        sql = f"""
+            select a.*,
+              (select json_group_array(distinct category) from matches m where m.article_id = a.id) as categories,
+              (select json_group_array(rule) from matches m where m.article_id = a.id) as rules
+            from articles a {clause} order by a.id
+        """
+        for row in self.db.query(sql, params):
+            row["categories"] = sorted(json.loads(row["categories"] or "[]"))
+            row["rules"] = sorted(json.loads(row["rules"] or "[]"))
+            yield row
+
+    # -- Crawl runs ----------------------------------------------------------
+
+    def start_run(self, sources: list[str]) -> int:
+        with self.transaction():
+            return self.db["runs"].insert(
+                {"started": iso(utcnow()), "status": "running", "sources": json.dumps(sources), "stats": "{}"}
+            ).last_pk
+
+    def finish_run(self, run_id: int, status: str, stats: dict) -> None:
+        with self.transaction():
+            self.db["runs"].update(
+                run_id, {"finished": iso(utcnow()), "status": status, "stats": json.dumps(stats, sort_keys=True)}
+            )
+
+    def record_source_run(self, run_id: int, source: str, started: datetime, stats: SourceStats) -> None:
+        with self.transaction():
+            self.db["source_runs"].insert(
+                {
+                    "run_id": run_id,
+                    "source": source,
+                    "started": iso(started),
+                    "finished": iso(utcnow()),
+                    "ok": int(stats.ok),
+                    "fetched": stats.fetched,
+                    "new_articles": stats.new_articles,
+                    "duplicates": stats.duplicates,
+                    "skipped": json.dumps(stats.skipped, sort_keys=True),
+                    "errors": json.dumps(stats.errors, sort_keys=True),
+                    "message": stats.message,
+                }
+            )
