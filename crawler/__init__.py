@@ -1,0 +1,1 @@
+"""Fetching with Scrapy: spiders, middlewares, pipelines and settings built from config.toml."""

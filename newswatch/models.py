@@ -96,6 +96,7 @@ class SourceStats:
     duplicates: int = 0
     matched: int = 0
     not_modified: int = 0
+    known: int = 0  # listed links not fetched because they were fetched before
     skipped: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     start_failures: int = 0  # feeds, sitemaps or pages of this source that could not be fetched

@@ -113,6 +113,9 @@ class Storage:
                         "fetched": int,
                         "new_articles": int,
                         "duplicates": int,
+                        "matched": int,
+                        "not_modified": int,
+                        "known": int,
                         "skipped": str,  # JSON {reason: count}
                         "errors": str,  # JSON {reason: count}
                         "message": str,
@@ -278,6 +281,9 @@ class Storage:
                     "fetched": stats.fetched,
                     "new_articles": stats.new_articles,
                     "duplicates": stats.duplicates,
+                    "matched": stats.matched,
+                    "not_modified": stats.not_modified,
+                    "known": stats.known,
                     "skipped": json.dumps(stats.skipped, sort_keys=True),
                     "errors": json.dumps(stats.errors, sort_keys=True),
                     "message": stats.message,

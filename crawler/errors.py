@@ -1,0 +1,46 @@
+"""Short, countable names for the ways a request can fail."""
+
+from __future__ import annotations
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (DownloadCancelledError, "too-large"),  # DOWNLOAD_MAXSIZE cancels the download
+    (CannotResolveHostError, "dns"),
+    (DownloadConnectionRefusedError, "connection-refused"),
+    (DownloadTimeoutError, "timeout"),
+    (ResponseDataLossError, "data-loss"),
+    (DownloadFailedError, "connection-lost"),
+)
+TRANSIENT = {"timeout", "connection-refused", "connection-lost", "data-loss", "dns", "http-429"}
+
+
+def classify_failure(failure: Failure) -> str:
+    """A reason such as "http-404", "timeout", "dns", "too-large", "redirect-loop" or "robots.txt"."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"http-{exc.response.status}"
+    if isinstance(exc, IgnoreRequest):
+        text = str(exc)
+        if "robots.txt" in text:
+            return "robots.txt"
+        return "redirect-loop" if "redirect" in text else "ignored"
+    for kind, reason in REASONS:
+        if isinstance(exc, kind):
+            return reason
+    return type(exc).__name__
+
+
+def is_transient(reason: str) -> bool:
+    """Worth trying again in a later crawl: network trouble, rate limits and server errors."""
+    return reason in TRANSIENT or reason.startswith("http-5")

@@ -1,0 +1,20 @@
+"""Items passed from the spider through the pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from newswatch.models import Document, Skip
+
+
+@dataclass
+class FetchedPage:
+    """A candidate article page as downloaded; `url` is where it ended up after redirects."""
+
+    source: str
+    url: str
+    html: str
+    fetched: datetime
+    redirected_from: tuple[str, ...] = ()
+    result: Document | Skip | None = None  # set by the extraction pipeline

@@ -1,0 +1,1 @@
+"""Downloader middlewares: robots.txt that holds under concurrency, conditional GET, retry backoff."""

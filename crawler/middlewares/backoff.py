@@ -1,0 +1,54 @@
+"""Exponential backoff with jitter between retries, honouring Retry-After (Scrapy retries at once)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from email.utils import parsedate_to_datetime
+
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
+
+from newswatch.models import utcnow
+
+MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After gives the retry up to the next crawl
+
+
+class RetryBackoffMiddleware:
+    """Delays a retried request by base · 2^(n-1) · jitter, or by the server's Retry-After."""
+
+    def __init__(self, base: float):
+        self.base = base
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "RetryBackoffMiddleware":
+        return cls(crawler.settings.getfloat("NEWSWATCH_RETRY_BACKOFF", 1.0))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        after = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if after is not None:
+            request.meta["retry_after"] = after  # RetryMiddleware copies meta into the retry request
+        return response
+
+    async def process_request(self, request: Request) -> None:
+        attempt = request.meta.get("retry_times", 0)
+        if attempt:
+            delay = self.base * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+            delay = max(delay, request.meta.get("retry_after", 0.0))
+            await asyncio.sleep(delay)  # the asyncio reactor is Scrapy's default
+        return None
+
+
+def retry_after_seconds(value: bytes | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date), capped; None if absent or invalid."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(text) - utcnow()).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)

@@ -1,0 +1,93 @@
+"""Item pipelines: extract the article from the page, then deduplicate, match and store it."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ProcessPoolExecutor
+
+from scrapy.crawler import Crawler
+
+from crawler.items import FetchedPage
+from extractors.article import Extractor
+from newswatch.ingest import Ingestor
+from newswatch.models import Article, Skip
+from newswatch.urls import canonicalize
+
+
+class ExtractionPipeline:
+    """Runs trafilatura and our cleaner; in a process pool when `extraction_workers` is set."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ExtractionPipeline":
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        config = self.crawler.spider.config
+        self.extractor = Extractor(config.extraction)
+        if config.crawl.extraction_workers:
+            self.pool = ProcessPoolExecutor(config.crawl.extraction_workers)
+
+    def close_spider(self) -> None:
+        if self.pool:
+            self.pool.shutdown(cancel_futures=True)
+
+    async def process_item(self, item: FetchedPage) -> FetchedPage:
+        if self.pool:
+            future = self.pool.submit(self.extractor.extract, item.html, item.url)
+            item.result = await asyncio.wrap_future(future)
+        else:
+            item.result = self.extractor.extract(item.html, item.url)
+        item.html = ""  # the page is no longer needed; don't keep it in memory
+        return item
+
+
+class StoragePipeline:
+    """Stores each article with its matches and alert in one transaction, then wakes the alert dispatcher."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "StoragePipeline":
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        self.report = spider.report
+        self.storage = spider.storage
+        self.dispatcher = spider.dispatcher
+        self.ingestor = Ingestor(spider.config, spider.storage)
+
+    def process_item(self, item: FetchedPage) -> FetchedPage:
+        stats = self.report[item.source]
+        result = item.result
+        if isinstance(result, Skip):
+            stats.skip(result.reason)
+            with self.storage.transaction():
+                for url in (item.url, *item.redirected_from):
+                    self.storage.remember_url(url, "skipped", item.source, 200, reason=result.reason)
+            return item
+        article = Article(
+            url=item.url,
+            canonical_url=canonicalize(result.canonical_url or item.url),
+            source=item.source,
+            title=result.title,
+            text=result.text,
+            fetched=item.fetched,
+            author=result.author,
+            published=result.published,
+            language=result.language,
+        )
+        outcome = self.ingestor.ingest(article, item.redirected_from)
+        if not outcome.is_new:
+            stats.duplicates += 1
+            return item
+        stats.new_articles += 1
+        stats.matched += bool(outcome.matches)
+        if outcome.alert is not None and self.dispatcher is not None:
+            self.dispatcher.kick()
+        return item

@@ -1,0 +1,50 @@
+"""Scrapy settings built from config.toml: politeness, limits and our components, switched on here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newswatch.config import Config
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
+    # Above RetryMiddleware (550): sees a response's Retry-After first, and delays the retry it makes.
+    "crawler.middlewares.backoff.RetryBackoffMiddleware": 560,
+    "crawler.middlewares.conditional.ConditionalGetMiddleware": 580,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractionPipeline": 300,
+    "crawler.pipelines.StoragePipeline": 800,
+}
+
+
+def scrapy_settings(config: Config, log_level: str = "WARNING") -> dict[str, Any]:
+    """The Scrapy settings for one crawl; every politeness knob comes from [crawl]."""
+    crawl = config.crawl
+    return {
+        "BOT_NAME": "newswatch",
+        "USER_AGENT": crawl.user_agent,
+        "ROBOTSTXT_OBEY": crawl.obey_robots_txt,
+        "CONCURRENT_REQUESTS": crawl.max_concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.max_concurrency_per_domain,
+        "DOWNLOAD_DELAY": crawl.download_delay,
+        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.5),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.max_concurrency_per_domain),
+        "DOWNLOAD_TIMEOUT": crawl.timeout,
+        "RETRY_TIMES": crawl.retries,
+        "NEWSWATCH_RETRY_BACKOFF": 1.0,
+        "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "REDIRECT_MAX_TIMES": crawl.max_redirects,
+        "HTTPCACHE_ENABLED": crawl.http_cache,
+        "HTTPCACHE_DIR": str(config.storage.database.parent / "httpcache"),
+        "CLOSESPIDER_TIMEOUT": config.daemon.crawl_timeout,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": log_level,
+        "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
+        "ITEM_PIPELINES": ITEM_PIPELINES,
+    }

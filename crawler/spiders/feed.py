@@ -1,0 +1,27 @@
+"""Article links from an RSS 0.9x/1.0/2.0 or Atom feed, parsed by feedparser."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+import feedparser
+
+
+class MalformedFeed(ValueError):
+    """The body is not a feed feedparser can read."""
+
+
+def feed_links(body: bytes, base_url: str) -> list[str]:
+    """Entry links in feed order; raises MalformedFeed when nothing usable is found."""
+    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    links: list[str] = []
+    for entry in parsed.entries:
+        link = entry.get("link") or next(
+            (l.get("href") for l in entry.get("links", []) if l.get("rel", "alternate") == "alternate"), None
+        )
+        if link:
+            links.append(urljoin(base_url, link.strip()))
+    if not links and (parsed.bozo or not parsed.get("version")):
+        reason = parsed.get("bozo_exception") or "no feed entries"
+        raise MalformedFeed(f"not a readable feed: {reason}")
+    return links

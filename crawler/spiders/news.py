@@ -1,0 +1,184 @@
+"""The news spider: one spider for all configured sources, so per-domain politeness is shared.
+
+Feeds, sitemaps and section pages are fetched every run (with conditional GET); the article
+links they list are fetched only if their canonical URL was never fetched before.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, AsyncIterator, Iterable, Iterator
+
+import scrapy
+from scrapy.http import Request, Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.errors import classify_failure, is_transient
+from crawler.items import FetchedPage
+from crawler.spiders.feed import MalformedFeed, feed_links
+from crawler.spiders.listing import listing_links
+from crawler.spiders.sitemap import MalformedSitemap, sitemap_links
+from alerts.delivery import Dispatcher
+from newswatch.config import Config, SourceConfig
+from newswatch.models import SourceStats, utcnow
+from newswatch.storage import Storage
+from newswatch.urls import canonicalize
+
+MAX_SITEMAP_DEPTH = 3
+HTML_TYPES = (b"text/html", b"application/xhtml")
+
+
+class NewsSpider(scrapy.Spider):
+    name = "newswatch"
+
+    def __init__(
+        self,
+        config: Config,
+        sources: Iterable[SourceConfig],
+        storage: Storage,
+        report: dict[str, SourceStats],
+        max_pages: int,
+        dispatcher: Dispatcher | None = None,
+        **kw: Any,
+    ):
+        super().__init__(**kw)
+        self.config = config
+        self.dispatcher = dispatcher  # woken by the storage pipeline after each commit
+        self.sources = {s.name: s for s in sources}
+        self.storage = storage
+        self.report = report
+        self.max_pages = max_pages
+        self.scheduled: Counter[str] = Counter()
+        self.seen: set[str] = set()
+        self.validators: dict[str, tuple[str, str, str, int, str | None, str | None]] = {}
+
+    async def start(self) -> AsyncIterator[Request]:
+        for source in self.sources.values():
+            stats = self.report[source.name]
+            for kind, urls in (("feed", source.feeds), ("sitemap", source.sitemaps), ("page", source.pages)):
+                for url in urls:
+                    stats.start_urls += 1
+                    yield self._listing_request(url, source.name, kind, depth=0)
+
+    def _listing_request(self, url: str, source: str, kind: str, depth: int) -> Request:
+        return Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.on_error,
+            dont_filter=True,
+            priority=10,
+            meta={
+                "source": source,
+                "kind": kind,
+                "depth": depth,
+                "start": depth == 0,
+                "conditional": True,
+                "handle_httpstatus_list": [304],
+            },
+        )
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        source, kind = response.meta["source"], response.meta["kind"]
+        stats = self.report[source]
+        stats.fetched += 1
+        if response.status == 304:
+            stats.not_modified += 1
+            return
+        self.validators[response.url] = (
+            response.url,
+            kind,
+            source,
+            response.status,
+            _header(response, b"ETag"),
+            _header(response, b"Last-Modified"),
+        )
+        try:
+            if kind == "feed":
+                links = feed_links(response.body, response.url)
+            elif kind == "sitemap":
+                found = sitemap_links(response.body, response.url)
+                if response.meta["depth"] < MAX_SITEMAP_DEPTH:
+                    for child in found.sitemaps:
+                        yield self._listing_request(child, source, "sitemap", response.meta["depth"] + 1)
+                links = found.pages
+            else:
+                if not isinstance(response, TextResponse):
+                    raise ValueError("binary")
+                links = listing_links(response, self.sources[source].follow)
+        except (MalformedFeed, MalformedSitemap, ValueError) as exc:
+            reason = {"feed": "malformed-feed", "sitemap": "malformed-sitemap"}.get(kind, "malformed-page")
+            self._fail(response.meta, reason, f"{response.url}: {exc}")
+            return
+        yield from self._article_requests(links, source)
+
+    def _article_requests(self, links: list[str], source: str) -> Iterator[Request]:
+        stats = self.report[source]
+        wanted = [u for u in dict.fromkeys(canonicalize(link) for link in links) if u not in self.seen]
+        known = self.storage.known_urls(wanted)
+        for url in wanted:
+            self.seen.add(url)
+            if url in known:
+                stats.known += 1
+            elif self.scheduled[source] >= self.max_pages:
+                stats.skip("page-limit")
+            else:
+                self.scheduled[source] += 1
+                # dont_filter: URLs are de-duplicated above by canonical form; Scrapy's filter would also
+                # silently drop the second hop of a redirect loop instead of reporting it.
+                yield Request(
+                    url,
+                    callback=self.parse_article,
+                    errback=self.on_error,
+                    dont_filter=True,
+                    meta={"source": source, "kind": "article"},
+                )
+
+    def parse_article(self, response: Response) -> Iterator[FetchedPage]:
+        source = response.meta["source"]
+        stats = self.report[source]
+        stats.fetched += 1
+        redirected_from = tuple(canonicalize(u) for u in response.meta.get("redirect_urls", ()))
+        content_type = _header(response, b"Content-Type") or ""
+        if not isinstance(response, TextResponse) or not content_type.lower().encode().startswith(HTML_TYPES):
+            stats.skip("not-html")
+            for url in (*redirected_from, canonicalize(response.url)):
+                self.storage.remember_url(url, "skipped", source, response.status, reason="not-html")
+            return
+        yield FetchedPage(
+            source=source,
+            url=canonicalize(response.url),
+            html=response.text,
+            fetched=utcnow(),
+            redirected_from=redirected_from,
+        )
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request
+        reason = classify_failure(failure)
+        meta = request.meta
+        if reason == "robots.txt":
+            self.report[meta["source"]].skip("robots.txt")
+            return
+        if meta["kind"] == "article" and not is_transient(reason):
+            self.storage.remember_url(canonicalize(request.url), "error", meta["source"], reason=reason)
+        self._fail(meta, reason, f"{request.url}: {reason}")
+
+    def _fail(self, meta: dict, reason: str, message: str) -> None:
+        stats = self.report[meta["source"]]
+        stats.error(reason)
+        if meta.get("start"):
+            stats.start_failures += 1
+            stats.message = message
+
+    def closed(self, reason: str) -> None:
+        """Keep feed validators only for sources that ran cleanly, so a 304 never hides an unfetched article."""
+        clean = {name for name, stats in self.report.items() if not stats.errors and reason == "finished"}
+        with self.storage.transaction():
+            for url, kind, source, status, etag, modified in self.validators.values():
+                if source in clean:
+                    self.storage.remember_url(url, kind, source, status, etag=etag, last_modified=modified)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,166 @@
+"""End-to-end crawls of a real local site through the real CLI: sources, incrementality, politeness."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timezone
+
+from conftest import crawl, query, write_config
+from newswatch.demo.synthetic import article_page, build_site, make_article, rss_feed
+
+
+def put_site(site, count=3, prefix="/news"):
+    synthetic = build_site(count, prefix=prefix)
+    for path, body in synthetic.pages.items():
+        site.put(path, body)
+    return synthetic
+
+
+def source_run(config, source):
+    rows = query(config, "select * from source_runs where source = ? order by id desc limit 1", (source,))
+    return rows[0]
+
+
+def test_rss_feed_articles_are_stored_clean(tmp_path, site):
+    synthetic = put_site(site, 3)
+    config = write_config(
+        tmp_path, f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n'
+    )
+    result = crawl(config)
+    assert result.returncode == 0, result.stderr
+    rows = query(config, "select * from articles order by url")
+    assert len(rows) == 3
+    by_title = {r["title"]: r for r in rows}
+    for article in synthetic.articles:
+        row = by_title[article.title]
+        for paragraph in article.paragraphs:
+            assert paragraph in row["text"]
+        for marker in ("ADVERTISEMENT", "More Related News", "Leave a Comment", "Cancel reply", "Tags"):
+            assert marker not in row["text"]
+        assert row["author"] == "Staff Reporter"
+        assert row["published"].startswith(article.published.date().isoformat())
+        assert row["language"] == "en"
+        assert row["canonical_url"] == site.url(article.path)
+    assert "times" in result.stdout and "3" in result.stdout
+
+
+def test_atom_feed(tmp_path, site):
+    synthetic = put_site(site, 2)
+    entries = "".join(
+        f'<entry><title>{a.title}</title><link rel="alternate" href="{site.url(a.path)}"/>'
+        f"<id>{a.path}</id><updated>2026-01-01T00:00:00Z</updated></entry>"
+        for a in synthetic.articles
+    )
+    site.put("/atom.xml", f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>{entries}</feed>')
+    config = write_config(tmp_path, f'[[sources]]\nname = "atom"\nfeeds = ["{site.url("/atom.xml")}"]\n')
+    crawl(config)
+    assert query(config, "select count(*) n from articles")[0]["n"] == 2
+
+
+def test_sitemap_index_and_news_sitemap(tmp_path, site):
+    synthetic = put_site(site, 3)
+    news = "".join(
+        f"<url><loc>{site.url(a.path)}</loc><news:news><news:publication><news:name>T</news:name>"
+        f"<news:language>en</news:language></news:publication><news:publication_date>2026-01-01</news:publication_date>"
+        f"<news:title>{a.title}</news:title></news:news></url>"
+        for a in synthetic.articles
+    )
+    site.put(
+        "/sitemap-news.xml",
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{news}</urlset>',
+    )
+    site.put(
+        "/sitemap.xml",
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f'<sitemap><loc>{site.url("/sitemap-news.xml")}</loc></sitemap></sitemapindex>',
+    )
+    config = write_config(tmp_path, f'[[sources]]\nname = "maps"\nsitemaps = ["{site.url("/sitemap.xml")}"]\n')
+    crawl(config)
+    assert query(config, "select count(*) n from articles")[0]["n"] == 3
+    assert site.hits["/sitemap-news.xml"] == 1
+
+
+def test_section_page_follows_only_matching_links(tmp_path, site):
+    synthetic = put_site(site, 3)
+    links = "".join(f'<li><a href="{a.path}">{a.title}</a></li>' for a in synthetic.articles)
+    site.put("/about.html", article_page(make_article(random.Random(1), "/about.html", datetime.now(timezone.utc))))
+    site.put("/world/", f'<html><body><a href="/about.html">About</a><ul>{links}</ul></body></html>')
+    config = write_config(
+        tmp_path,
+        f'[[sources]]\nname = "world"\npages = ["{site.url("/world/")}"]\nfollow = "/news/\\\\d+\\\\.html"\n',
+    )
+    crawl(config)
+    assert query(config, "select count(*) n from articles")[0]["n"] == 3
+    assert site.hits["/about.html"] == 0
+
+
+def test_second_crawl_fetches_no_article_and_feed_answers_304(tmp_path, site):
+    put_site(site, 4)
+    config = write_config(tmp_path, f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n')
+    crawl(config)
+    assert site.hit_count("/news/") - site.hits["/news/feed.rss"] == 4
+    site.reset_hits()
+    crawl(config)
+    article_hits = site.hit_count("/news/") - site.hits["/news/feed.rss"]
+    assert article_hits == 0
+    assert source_run(config, "times")["not_modified"] == 1
+
+
+def test_changed_feed_fetches_only_the_new_article(tmp_path, site):
+    synthetic = put_site(site, 3)
+    config = write_config(tmp_path, f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n')
+    crawl(config)
+    extra = make_article(random.Random(99), "/news/extra.html", datetime(2026, 2, 1, tzinfo=timezone.utc))
+    site.put(extra.path, article_page(extra))
+    site.put("/news/feed.rss", rss_feed([*synthetic.articles, extra]))
+    site.reset_hits()
+    crawl(config)
+    assert site.hits["/news/extra.html"] == 1
+    assert site.hit_count("/news/") - site.hits["/news/feed.rss"] - 1 == 0
+    assert query(config, "select count(*) n from articles")[0]["n"] == 4
+
+
+def test_tracking_parameters_and_fragments_do_not_cause_a_second_fetch(tmp_path, site):
+    synthetic = put_site(site, 1)
+    path = synthetic.articles[0].path
+    feed = rss_feed(list(synthetic.articles)).replace(
+        "</channel>",
+        f"<item><link>{{{{BASE}}}}{path}?utm_source=twitter&amp;utm_medium=social</link></item>"
+        f"<item><link>{{{{BASE}}}}{path}?fbclid=abc#comments</link></item></channel>",
+    )
+    site.put("/news/feed.rss", feed)
+    config = write_config(tmp_path, f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n')
+    crawl(config)
+    assert site.hits[path] == 1
+    assert query(config, "select url from articles") == [{"url": site.url(path)}]
+
+
+def test_robots_txt_disallow_holds_for_concurrent_requests(tmp_path, site):
+    synthetic = put_site(site, 3)
+    private = [make_article(random.Random(i), f"/private/{i}.html", datetime(2026, 1, 2, tzinfo=timezone.utc)) for i in range(4)]
+    for article in private:
+        site.put(article.path, article_page(article))
+    site.put("/robots.txt", "User-agent: *\nDisallow: /private/\n")
+    site.put("/news/feed.rss", rss_feed([*private, *synthetic.articles]))
+    config = write_config(tmp_path, f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n')
+    crawl(config)
+    assert site.hit_count("/private/") == 0
+    assert json.loads(source_run(config, "times")["skipped"])["robots.txt"] == 4
+    assert query(config, "select count(*) n from articles")[0]["n"] == 3
+
+
+def test_user_agent_identifies_newswatch(tmp_path, site):
+    seen = []
+
+    def record(handler):
+        seen.append(handler.headers.get("User-Agent"))
+        handler.send_response(404)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    site.route("/feed.rss", record)
+    config = write_config(tmp_path, f'[[sources]]\nname = "ua"\nfeeds = ["{site.url("/feed.rss")}"]\n')
+    crawl(config)
+    assert seen and all(ua == "newswatch-tests/0.1 (+http://127.0.0.1/)" for ua in seen)

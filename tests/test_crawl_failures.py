@@ -1,0 +1,150 @@
+"""Broken sources and pages are counted per source and never stop the crawl."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timezone
+
+from conftest import crawl, free_port, query, write_config
+from newswatch.demo.synthetic import article_page, build_site, make_article, rss_feed
+
+
+def respond(status: int, body: bytes = b"", headers: dict | None = None):
+    def handler(request):
+        request.send_response(status)
+        for name, value in (headers or {}).items():
+            request.send_header(name, value)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    return handler
+
+
+def last_run(config, source):
+    row = query(config, "select * from source_runs where source = ? order by id desc limit 1", (source,))[0]
+    row["errors"], row["skipped"] = json.loads(row["errors"]), json.loads(row["skipped"])
+    return row
+
+
+def good_source(site, tmp_name="good"):
+    synthetic = build_site(2, prefix=f"/{tmp_name}")
+    for path, body in synthetic.pages.items():
+        site.put(path, body)
+    return f'[[sources]]\nname = "{tmp_name}"\nfeeds = ["{site.url(f"/{tmp_name}/feed.rss")}"]\n'
+
+
+def test_broken_sources_are_reported_and_the_others_still_run(tmp_path, site):
+    site.put("/bad/feed.rss", "<rss><channel><item><title>unclosed")
+    site.put("/bad/sitemap.xml", "this is not xml at all")
+    dead = f"http://127.0.0.1:{free_port()}/feed.rss"
+    config = write_config(
+        tmp_path,
+        good_source(site)
+        + f'[[sources]]\nname = "badfeed"\nfeeds = ["{site.url("/bad/feed.rss")}"]\n'
+        + f'[[sources]]\nname = "badmap"\nsitemaps = ["{site.url("/bad/sitemap.xml")}"]\n'
+        + f'[[sources]]\nname = "dead"\nfeeds = ["{dead}"]\n'
+        + f'[[sources]]\nname = "gone"\nfeeds = ["{site.url("/missing.rss")}"]\n',
+    )
+    result = crawl(config)
+    assert result.returncode == 0
+    assert query(config, "select count(*) n from articles")[0]["n"] == 2
+    assert last_run(config, "good")["ok"] == 1
+    assert last_run(config, "badfeed")["errors"] == {"malformed-feed": 1}
+    assert last_run(config, "badmap")["errors"] == {"malformed-sitemap": 1}
+    assert last_run(config, "dead")["errors"] == {"connection-refused": 1}
+    assert last_run(config, "gone")["errors"] == {"http-404": 1}
+    for name in ("badfeed", "badmap", "dead", "gone"):
+        assert last_run(config, name)["ok"] == 0
+        assert name in result.stdout
+    assert "FAILED" in result.stdout and "failed sources:" in result.stdout
+
+
+def test_every_source_failing_exits_1(tmp_path):
+    config = write_config(tmp_path, f'[[sources]]\nname = "dead"\nfeeds = ["http://127.0.0.1:{free_port()}/f"]\n')
+    result = crawl(config)
+    assert result.returncode == 1
+    assert "every source failed" in result.stderr
+
+
+def test_bad_article_responses_are_counted(tmp_path, site):
+    rng = random.Random(5)
+    ok = make_article(rng, "/news/ok.html", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    site.put(ok.path, article_page(ok))
+    cp1251 = make_article(rng, "/news/cp1251.html", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    site.put(cp1251.path, article_page(cp1251).replace("<p>", "<p>Россия и КНДР. ", 1).encode("cp1251"), "text/html")
+    site.route("/news/binary.html", respond(200, bytes(range(256)) * 50, {"Content-Type": "application/octet-stream"}))
+    site.route("/news/huge.html", respond(200, b"<html>" + b"x" * 200_000, {"Content-Type": "text/html"}))
+    site.route("/news/loop-a.html", respond(302, headers={"Location": "/news/loop-b.html"}))
+    site.route("/news/loop-b.html", respond(302, headers={"Location": "/news/loop-a.html"}))
+    site.route("/news/error.html", respond(500))
+    site.route("/news/missing.html", respond(404))
+    listed = ["ok", "cp1251", "binary", "huge", "loop-a", "error", "missing"]
+    site.put(
+        "/news/feed.rss",
+        "<rss version='2.0'><channel>"
+        + "".join(f"<item><link>{{{{BASE}}}}/news/{name}.html</link></item>" for name in listed)
+        + "</channel></rss>",
+    )
+    config = write_config(
+        tmp_path,
+        f'[[sources]]\nname = "mixed"\nfeeds = ["{site.url("/news/feed.rss")}"]\n',
+        defaults=write_defaults(max_page_bytes=100_000),
+    )
+    result = crawl(config)
+    assert result.returncode == 0
+    run = last_run(config, "mixed")
+    assert run["ok"] == 1
+    assert run["new_articles"] == 2
+    assert run["skipped"].get("not-html") == 1
+    assert run["errors"] == {"too-large": 1, "redirect-loop": 1, "http-500": 1, "http-404": 1}
+    texts = {r["url"].rsplit("/", 1)[1]: r["text"] for r in query(config, "select url, text from articles")}
+    assert texts["cp1251.html"].startswith("Россия и КНДР.")
+    assert site.hits["/news/error.html"] == 2  # one retry
+
+
+def test_permanent_errors_are_remembered_and_transient_ones_retried_next_crawl(tmp_path, site):
+    site.route("/news/error.html", respond(503))
+    site.route("/news/missing.html", respond(404))
+    site.put(
+        "/news/feed.rss",
+        "<rss version='2.0'><channel><item><link>{{BASE}}/news/error.html</link></item>"
+        "<item><link>{{BASE}}/news/missing.html</link></item></channel></rss>",
+    )
+    config = write_config(tmp_path, f'[[sources]]\nname = "s"\nfeeds = ["{site.url("/news/feed.rss")}"]\n')
+    crawl(config)
+    site.reset_hits()
+    crawl(config)
+    assert site.hits["/news/feed.rss"] == 1 and site.hits["/news/missing.html"] == 0
+    assert site.hits["/news/error.html"] == 2, "a 5xx article is tried again, and the feed is not trusted to 304"
+
+
+def test_non_article_pages_are_skipped_with_a_reason(tmp_path, site):
+    links = "".join(f'<li><a href="/other/{i}.html">Headline number {i}</a></li>' for i in range(60))
+    site.put("/news/listing.html", f"<html><body><h1>Section</h1><ul>{links}</ul></body></html>")
+    site.put("/news/short.html", "<html><head><title>Short</title></head><body><article><p>Only a line of text here.</p></article></body></html>")
+    site.put("/news/feed.rss", rss_feed([]).replace("</channel>", "<item><link>{{BASE}}/news/listing.html</link></item><item><link>{{BASE}}/news/short.html</link></item></channel>"))
+    config = write_config(tmp_path, f'[[sources]]\nname = "s"\nfeeds = ["{site.url("/news/feed.rss")}"]\n')
+    crawl(config)
+    run = last_run(config, "s")
+    assert run["new_articles"] == 0
+    assert sum(run["skipped"].values()) == 2
+    assert query(config, "select count(*) n from articles")[0]["n"] == 0
+    kinds = {r["url"].rsplit("/", 1)[1]: r["kind"] for r in query(config, "select url, kind from urls")}
+    assert kinds["listing.html"] == kinds["short.html"] == "skipped"
+
+
+def test_missing_database_directory_is_created_and_wal_is_on(tmp_path, site):
+    config = write_config(tmp_path, good_source(site))
+    assert not (tmp_path / "data").exists()
+    crawl(config)
+    assert (tmp_path / "data" / "newswatch.db").is_file()
+    assert query(config, "pragma journal_mode")[0]["journal_mode"] == "wal"
+
+
+def write_defaults(**crawl_overrides) -> str:
+    from conftest import CRAWL_DEFAULTS
+
+    extra = "".join(f"{key} = {value}\n" for key, value in crawl_overrides.items())
+    return CRAWL_DEFAULTS + extra
