@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from concurrent.futures import ProcessPoolExecutor
 
 from scrapy.crawler import Crawler
@@ -12,6 +13,8 @@ from extractors.article import Extractor
 from newswatch.ingest import Ingestor
 from newswatch.models import Article, Skip
 from newswatch.urls import canonicalize
+
+logger = logging.getLogger(__name__)
 
 
 class ExtractionPipeline:
@@ -36,11 +39,15 @@ class ExtractionPipeline:
             self.pool.shutdown(cancel_futures=True)
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
-        if self.pool:
-            future = self.pool.submit(self.extractor.extract, item.html, item.url)
-            item.result = await asyncio.wrap_future(future)
-        else:
-            item.result = self.extractor.extract(item.html, item.url)
+        try:
+            if self.pool:
+                future = self.pool.submit(self.extractor.extract, item.html, item.url)
+                item.result = await asyncio.wrap_future(future)
+            else:
+                item.result = self.extractor.extract(item.html, item.url)
+        except Exception:
+            logger.exception("source %s: extraction failed for %s", item.source, item.url)
+            item.result = Skip("extraction-failed")
         item.html = ""  # the page is no longer needed; don't keep it in memory
         return item
 
@@ -82,7 +89,13 @@ class StoragePipeline:
             published=result.published,
             language=result.language,
         )
-        outcome = self.ingestor.ingest(article, item.redirected_from)
+        try:
+            outcome = self.ingestor.ingest(article, item.redirected_from)
+        except Exception:
+            # The transaction rolled back and the URL is not remembered: the next crawl tries again.
+            logger.exception("source %s: could not store %s", item.source, item.url)
+            stats.error("store-failed")
+            return item
         if not outcome.is_new:
             stats.duplicates += 1
             return item

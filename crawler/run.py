@@ -60,7 +60,7 @@ def crawl(
         dispatcher.start()
     ticker = _Ticker(progress, report) if progress else None
     try:
-        process = CrawlerProcess(scrapy_settings(config, log_level), install_root_handler=log_level != "WARNING")
+        process = CrawlerProcess(scrapy_settings(config, log_level))
         failures: list[Failure] = []
         process.crawl(
             NewsSpider,

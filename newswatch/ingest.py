@@ -60,9 +60,11 @@ class Ingestor:
             matches = tuple(self.matcher.match(article.title, article.text))
             store.save_matches(article_id, list(matches))
             alert = None
-            if matches and (self.config.alerts.per == "article" or not outbox.story_has_alert(store.db, story.story_id)):
-                alert = events.article_matched(article_id, article, list(matches), story_id=story.story_id)
-                outbox.enqueue(store.db, alert, self.config.alerts)
+            if matches:
+                candidate = events.article_matched(article_id, article, list(matches), story_id=story.story_id)
+                # The outbox applies the alert policy: with per = "story", a story is announced once.
+                if outbox.enqueue(store.db, candidate, self.config.alerts):
+                    alert = candidate
         return Outcome(article_id, story_id=story.story_id, matches=matches, alert=alert)
 
     def _remember(self, article: Article, aliases: tuple[str, ...], article_id: int) -> None:

@@ -47,9 +47,23 @@ class Storage:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
-        """One atomic unit of work; nested uses become savepoints."""
-        with self.db.atomic():
+        """One atomic unit of work that takes the write lock up front; nested uses become savepoints.
+
+        BEGIN IMMEDIATE, because a deferred transaction that reads and then writes fails at once with
+        "database is locked" when another connection committed in between: the busy timeout cannot help.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             yield self.db
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
 
     def _ensure_schema(self) -> None:
         db = self.db

@@ -73,7 +73,11 @@ def test_bad_article_responses_are_counted(tmp_path, site):
     ok = make_article(rng, "/news/ok.html", datetime(2026, 1, 1, tzinfo=timezone.utc))
     site.put(ok.path, article_page(ok))
     cp1251 = make_article(rng, "/news/cp1251.html", datetime(2026, 1, 1, tzinfo=timezone.utc))
-    site.put(cp1251.path, article_page(cp1251).replace("<p>", "<p>Россия и КНДР. ", 1).encode("cp1251"), "text/html")
+    russian = (
+        "Россия и КНДР договорились о новых поставках. Северокорейские рабочие прибыли на стройки "
+        "в Донецке, сообщают источники в правительстве. Эксперты считают, что число рабочих будет расти."
+    )
+    site.put(cp1251.path, article_page(cp1251).replace("<p>", f"<p>{russian}</p><p>", 1).encode("cp1251"), "text/html")
     site.route("/news/binary.html", respond(200, bytes(range(256)) * 50, {"Content-Type": "application/octet-stream"}))
     site.route("/news/huge.html", respond(200, b"<html>" + b"x" * 200_000, {"Content-Type": "text/html"}))
     site.route("/news/loop-a.html", respond(302, headers={"Location": "/news/loop-b.html"}))
@@ -98,9 +102,15 @@ def test_bad_article_responses_are_counted(tmp_path, site):
     assert run["ok"] == 1
     assert run["new_articles"] == 2
     assert run["skipped"].get("not-html") == 1
-    assert run["errors"] == {"too-large": 1, "redirect-loop": 1, "http-500": 1, "http-404": 1}
+    assert run["errors"] == {
+        "too-large": 1,
+        "redirect-loop": 1,
+        "http-500": 1,
+        "http-404": 1,
+        "charset-mismatch": 1,
+    }
     texts = {r["url"].rsplit("/", 1)[1]: r["text"] for r in query(config, "select url, text from articles")}
-    assert texts["cp1251.html"].startswith("Россия и КНДР.")
+    assert russian in texts["cp1251.html"]
     assert site.hits["/news/error.html"] == 2  # one retry
 
 

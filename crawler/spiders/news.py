@@ -6,9 +6,11 @@ links they list are fetched only if their canonical URL was never fetched before
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any, AsyncIterator, Iterable, Iterator
 
+import charset_normalizer
 import scrapy
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
@@ -26,6 +28,7 @@ from newswatch.urls import canonicalize
 
 MAX_SITEMAP_DEPTH = 3
 HTML_TYPES = (b"text/html", b"application/xhtml")
+NON_ASCII_RUN = re.compile(rb"[\x80-\xff][^<>]*")
 
 
 class NewsSpider(scrapy.Spider):
@@ -144,10 +147,13 @@ class NewsSpider(scrapy.Spider):
             for url in (*redirected_from, canonicalize(response.url)):
                 self.storage.remember_url(url, "skipped", source, response.status, reason="not-html")
             return
+        html, repaired = decode_html(response)
+        if repaired:
+            stats.error("charset-mismatch")
         yield FetchedPage(
             source=source,
             url=canonicalize(response.url),
-            html=response.text,
+            html=html,
             fetched=utcnow(),
             redirected_from=redirected_from,
         )
@@ -171,12 +177,31 @@ class NewsSpider(scrapy.Spider):
             stats.message = message
 
     def closed(self, reason: str) -> None:
-        """Keep feed validators only for sources that ran cleanly, so a 304 never hides an unfetched article."""
-        clean = {name for name, stats in self.report.items() if not stats.errors and reason == "finished"}
+        """Keep feed validators only for sources that ran without transient errors.
+
+        Otherwise the next run's 304 would hide an article this run failed to fetch.
+        """
+        clean = {
+            name
+            for name, stats in self.report.items()
+            if reason == "finished" and not any(is_transient(r) for r in stats.errors)
+        }
         with self.storage.transaction():
             for url, kind, source, status, etag, modified in self.validators.values():
                 if source in clean:
                     self.storage.remember_url(url, kind, source, status, etag=etag, last_modified=modified)
+
+
+def decode_html(response: TextResponse) -> tuple[str, bool]:
+    """The page as text; when the declared charset does not fit the bytes, detect it (and say so)."""
+    try:
+        return response.body.decode(response.encoding), False
+    except (UnicodeDecodeError, LookupError):
+        # Detect on the non-ASCII runs only: ASCII markup drowns the signal on mostly-English pages.
+        sample = b" ".join(NON_ASCII_RUN.findall(response.body))
+        best = charset_normalizer.from_bytes(sample).best()
+        encoding = best.encoding if best else "utf-8"
+        return response.body.decode(encoding, errors="replace"), True
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -1,0 +1,1 @@
+"""The bundled demo: a local news site (static files under site/) and the server that serves it."""
