@@ -1,14 +1,17 @@
 """Pages per second through the whole crawl pipeline, next to bare trafilatura on the same HTML.
 
-Serves a synthetic site of N article pages on 127.0.0.1, times `trafilatura.extract` over every
-page in this process (the baseline), then times complete crawls (fetch, extract, clean, dedupe,
-match, store) of the same site, in-process and with an extraction process pool, and prints the
-ratios. Run:  .venv/bin/python bench/crawl.py --pages 500
+Serves a local site of at least 500 article pages on 127.0.0.1 — by default the 181 real news
+pages of ../shared/extraction-benchmark, each served under three URLs (543 pages); with
+--synthetic, generated pages — times `trafilatura.extract` over every page in this process (the
+baseline), then times complete crawls (fetch, extract, clean, dedupe, match, store) of the same
+site, with extraction in the crawl process and in a pool of 2 processes, and prints the ratios.
+Run:  .venv/bin/python bench/crawl.py            (or --synthetic --pages 500)
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import subprocess
 import sys
@@ -20,6 +23,9 @@ import trafilatura
 
 from newswatch.demo.server import SiteServer
 from newswatch.demo.synthetic import build_site
+
+REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "extraction-benchmark" / "data" / "scrapinghub" / "html"
+COPIES = 3
 
 CONFIG = """
 [storage]
@@ -48,6 +54,29 @@ def bare_trafilatura(server: SiteServer, paths: list[str]) -> float:
     return len(pages) / (time.perf_counter() - started)
 
 
+def real_site(server: SiteServer) -> list[str]:
+    """The benchmark's real pages, each under COPIES paths, and a feed listing them all."""
+    files = sorted(REAL_PAGES.glob("*.html.gz"))
+    if not files:
+        raise SystemExit(f"no pages in {REAL_PAGES}; run with --synthetic")
+    paths = []
+    for copy in range(COPIES):
+        for file in files:
+            path = f"/copy{copy}/{file.name.removesuffix('.gz')}"
+            server.put(path, gzip.decompress(file.read_bytes()), "text/html; charset=utf-8")
+            paths.append(path)
+    items = "".join(f"<item><link>{{{{BASE}}}}{p}</link></item>" for p in paths)
+    server.put("/news/feed.rss", f'<rss version="2.0"><channel><title>bench</title>{items}</channel></rss>')
+    return paths
+
+
+def synthetic_site(server: SiteServer, pages: int) -> list[str]:
+    site = build_site(pages)
+    for path, body in site.pages.items():
+        server.put(path, body)
+    return [a.path for a in site.articles]
+
+
 def pipeline(feed: str, workers: int, expected: int) -> float:
     """Pages per second of one complete crawl, run in a fresh process (Scrapy's reactor runs once)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,9 +86,10 @@ def pipeline(feed: str, workers: int, expected: int) -> float:
             [sys.executable, __file__, "--inner", str(config)], capture_output=True, text=True, check=True
         ).stdout
     result = json.loads(out.strip().splitlines()[-1])
-    if result["new_articles"] != expected:
-        raise SystemExit(f"pipeline stored {result['new_articles']} articles, expected {expected}")
-    return result["new_articles"] / result["seconds"]
+    if result["pages"] != expected:
+        raise SystemExit(f"pipeline processed {result['pages']} pages, expected {expected}: {result}")
+    print(f"  workers={workers}: {result}")
+    return result["pages"] / result["seconds"]
 
 
 def inner(config_path: str) -> None:
@@ -69,24 +99,34 @@ def inner(config_path: str) -> None:
 
     config = load_config(config_path)
     started = time.perf_counter()
-    result = crawl(config, deliver=False)
+    stats = crawl(config, deliver=False).stats["bench"]
     seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "new_articles": result.stats["bench"].new_articles}))
+    pages = stats.new_articles + stats.duplicates + sum(stats.skipped.values())
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 2),
+                "pages": pages,
+                "new": stats.new_articles,
+                "duplicates": stats.duplicates,
+                "skipped": stats.skipped,
+                "errors": stats.errors,
+            }
+        )
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=500)
+    parser.add_argument("--synthetic", action="store_true", help="generated pages instead of the real ones")
+    parser.add_argument("--pages", type=int, default=500, help="with --synthetic: how many")
     parser.add_argument("--inner", metavar="CONFIG", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
         inner(args.inner)
         return
-    site = build_site(args.pages)
     with SiteServer(root=None) as server:
-        for path, body in site.pages.items():
-            server.put(path, body)
-        paths = [a.path for a in site.articles]
+        paths = synthetic_site(server, args.pages) if args.synthetic else real_site(server)
         feed = server.url("/news/feed.rss")
         baseline = bare_trafilatura(server, paths)
         single = pipeline(feed, 0, len(paths))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 from scrapy.crawler import Crawler
@@ -11,10 +12,24 @@ from scrapy.crawler import Crawler
 from crawler.items import FetchedPage
 from extractors.article import Extractor
 from newswatch.ingest import Ingestor
-from newswatch.models import Article, Skip
+from newswatch.config import ExtractionConfig
+from newswatch.models import Article, Document, Skip
 from newswatch.urls import canonicalize
 
 logger = logging.getLogger(__name__)
+
+
+_worker_extractor: Extractor | None = None
+
+
+def _start_worker(config: ExtractionConfig) -> None:
+    """Build the extractor once per pool process, not once per page."""
+    global _worker_extractor
+    _worker_extractor = Extractor(config)
+
+
+def _extract_in_worker(html: str, url: str) -> Document | Skip:
+    return _worker_extractor.extract(html, url)
 
 
 class ExtractionPipeline:
@@ -32,7 +47,13 @@ class ExtractionPipeline:
         config = self.crawler.spider.config
         self.extractor = Extractor(config.extraction)
         if config.crawl.extraction_workers:
-            self.pool = ProcessPoolExecutor(config.crawl.extraction_workers)
+            # spawn, not fork: the crawl process runs threads (the reactor's, the alert dispatcher's).
+            self.pool = ProcessPoolExecutor(
+                config.crawl.extraction_workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(config.extraction,),
+            )
 
     def close_spider(self) -> None:
         if self.pool:
@@ -41,7 +62,7 @@ class ExtractionPipeline:
     async def process_item(self, item: FetchedPage) -> FetchedPage:
         try:
             if self.pool:
-                future = self.pool.submit(self.extractor.extract, item.html, item.url)
+                future = self.pool.submit(_extract_in_worker, item.html, item.url)
                 item.result = await asyncio.wrap_future(future)
             else:
                 item.result = self.extractor.extract(item.html, item.url)

@@ -10,7 +10,7 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -21,8 +21,8 @@ from newswatch.models import Article, Match, SourceStats, utcnow
 
 
 def iso(value: datetime | None) -> str | None:
-    """ISO 8601 with UTC offset, or None."""
-    return value.isoformat(timespec="seconds") if value else None
+    """ISO 8601 in UTC (so stored times compare correctly as text), or None."""
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds") if value else None
 
 
 class Storage:
@@ -179,22 +179,18 @@ class Storage:
         reason: str | None = None,
         article_id: int | None = None,
     ) -> None:
+        """Record that `url` was fetched (and how); the first time it was seen is kept."""
         now = iso(utcnow())
-        previous = self.url_state(url)
-        self.db["urls"].upsert(
-            {
-                "url": url,
-                "kind": kind,
-                "source": source,
-                "status": status,
-                "etag": etag,
-                "last_modified": last_modified,
-                "reason": reason,
-                "article_id": article_id,
-                "first_seen": previous["first_seen"] if previous else now,
-                "last_fetched": now,
-            },
-            pk="url",
+        self.db.execute(
+            """
+            insert into urls (url, kind, source, status, etag, last_modified, reason, article_id, first_seen, last_fetched)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            on conflict (url) do update set
+              kind = excluded.kind, source = excluded.source, status = excluded.status, etag = excluded.etag,
+              last_modified = excluded.last_modified, reason = excluded.reason, article_id = excluded.article_id,
+              last_fetched = excluded.last_fetched
+            """,
+            [url, kind, source, status, etag, last_modified, reason, article_id, now, now],
         )
 
     # -- Articles ------------------------------------------------------------
@@ -233,20 +229,19 @@ class Storage:
             duplicate_of=duplicate_of,
             story_id=story_id,
         )
-        return self.db["articles"].insert(record).last_pk
+        # Plain SQL on the hot path: sqlite-utils' insert() inspects the table schema on every call.
+        columns = ", ".join(record)
+        marks = ", ".join(f":{name}" for name in record)
+        return self.db.execute(f"insert into articles ({columns}) values ({marks})", record).lastrowid
 
     def save_matches(self, article_id: int, matches: list[Match]) -> None:
         self.db.execute("delete from matches where article_id = ?", [article_id])
-        self.db["matches"].insert_all(
-            {
-                "article_id": article_id,
-                "rule": m.rule,
-                "category": m.category,
-                "score": m.score,
-                "terms": json.dumps(list(m.terms), ensure_ascii=False),
-                "snippet": m.snippet,
-            }
-            for m in matches
+        self.db.conn.executemany(
+            "insert into matches (article_id, rule, category, score, terms, snippet) values (?, ?, ?, ?, ?, ?)",
+            [
+                (article_id, m.rule, m.category, m.score, json.dumps(list(m.terms), ensure_ascii=False), m.snippet)
+                for m in matches
+            ],
         )
 
     def iter_articles(self, since: datetime | None = None, include_duplicates: bool = False) -> Iterator[dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,7 @@ def test_every_article_is_stored_clean(crawled, page):
     assert row["language"] == page["language"]
     if page.get("author"):
         assert row["author"] == page["author"]
-    assert row["published"][:10] == page["published"][:10]
+    assert datetime.fromisoformat(row["published"]) == datetime.fromisoformat(page["published"])
 
 
 @pytest.mark.parametrize("page", ARTICLES, ids=[p["path"].rsplit("/", 1)[-1] for p in ARTICLES])

@@ -1,1 +1,1 @@
-"""Keyword rules: the rule language (`language`) and the compiled matcher (`engine`)."""
+"""Keyword rules: the rule language (`language`), text folding (`textfold`) and the compiled matcher (`engine`)."""
