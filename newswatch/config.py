@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from alerts.config import AlertsConfig, parse_alerts
+from alerts.config import AlertsConfig, check_categories, parse_alerts
 from newswatch.configreader import REQUIRED, Table
 from newswatch.errors import ConfigError
 from newswatch.rules.language import Rule, load_default_rules, parse_rules, parse_rules_file
@@ -68,6 +68,7 @@ class SourceConfig:
 class StoriesConfig:
     window: float = 7 * 86400.0  # seconds within which retellings join one story
     threshold: float = 0.5  # estimated Jaccard similarity of text shingles that joins a story
+    shared_phrases: int = 3  # winnowed phrase fingerprints two outlets' articles share when they retell one report
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def parse_config(data: dict, path: Path) -> Config:
         daemon=_daemon(root.table("daemon")),
     )
     root.done()
+    check_categories(config.alerts, {rule.category for rule in config.rules}, path)
     return config
 
 
@@ -248,8 +250,7 @@ def _check_cron(t: Table, cron: str) -> None:
 def _rules(root: Table, base: Path) -> tuple[Rule, ...]:
     rules_file = root.str("rules_file")
     has_inline = root.has("rules")
-    if has_inline:
-        inline = parse_rules(root.tables("rules"))
+    inline = parse_rules(root.tables("rules"), root.str_list("categories", []), root.table("term_lists"))
     if rules_file is not None:
         file_rules = parse_rules_file(base / rules_file)
         rules = file_rules + (inline if has_inline else ())
@@ -269,7 +270,11 @@ def _stories(t: Table) -> StoriesConfig:
     threshold = t.number("threshold", d.threshold, minimum=0.05)
     if threshold > 1:
         raise t.error("threshold", f"must be between 0.05 and 1, got {threshold}")
-    c = StoriesConfig(window=t.duration("window", "7d"), threshold=threshold)
+    c = StoriesConfig(
+        window=t.duration("window", "7d"),
+        threshold=threshold,
+        shared_phrases=t.int("shared_phrases", d.shared_phrases, minimum=1),
+    )
     t.done()
     return c
 

@@ -129,7 +129,7 @@ class SmtpSink:
             isinstance(auth_data, LoginPassword)
             and self.users.get(auth_data.login.decode()) == auth_data.password.decode()
         )
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # let aiosmtpd answer 235 or 535
 
 
 # -- Webhooks ---------------------------------------------------------------------
@@ -206,7 +206,8 @@ class WebhookReceiver:
         self._server = ThreadingHTTPServer((self.host, self.port), self._handler_class())
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, name=f"webhook-{self.port}", daemon=True).start()
+        serve = threading.Thread(target=self._server.serve_forever, args=(0.05,), name=f"webhook-{self.port}", daemon=True)
+        serve.start()  # a short poll interval makes stop() quick
         return self
 
     def stop(self) -> None:
