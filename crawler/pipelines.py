@@ -14,7 +14,7 @@ from extractors.article import Extractor
 from newswatch.ingest import Ingestor
 from newswatch.config import ExtractionConfig
 from newswatch.models import Article, Document, Skip
-from newswatch.urls import canonicalize
+from newswatch.urls import article_url
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class StoragePipeline:
             return item
         article = Article(
             url=item.url,
-            canonical_url=canonicalize(result.canonical_url or item.url),
+            canonical_url=article_url(item.url, result.canonical_url),
             source=item.source,
             title=result.title,
             text=result.text,

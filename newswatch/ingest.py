@@ -14,6 +14,7 @@ from newswatch.models import Alert, Article, Match
 from newswatch.rules.engine import Matcher
 from newswatch.storage import Storage
 from newswatch.stories import StoryIndex, content_hash
+from newswatch.urls import identity_variants
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,12 @@ class Ingestor:
             if same_url is not None:
                 self._remember(article, aliases, same_url)
                 return Outcome(same_url, duplicate_of=same_url)
-            original = store.article_id_for(url=article.canonical_url, canonical_url=article.canonical_url)
-            original = original or store.article_by_hash(digest)
+            original = self._same_article(article.canonical_url) or store.article_by_hash(digest)
             article_id = store.insert_article(article, content_hash=digest, duplicate_of=original)
             self._remember(article, aliases, article_id)
             if original is not None:
-                return Outcome(article_id, duplicate_of=original)
+                copy = self.stories.add_copy(article_id, original, article.source, article.published or article.fetched)
+                return Outcome(article_id, duplicate_of=original, story_id=copy.story_id)
             story = self.stories.assign(
                 article_id, article.text, article.language, article.published or article.fetched, article.source
             )
@@ -66,6 +67,14 @@ class Ingestor:
                 if outbox.enqueue(store.db, candidate, self.config.alerts):
                     alert = candidate
         return Outcome(article_id, story_id=story.story_id, matches=matches, alert=alert)
+
+    def _same_article(self, canonical_url: str) -> int | None:
+        """An original stored under any spelling of this URL: AMP, mobile, with or without www."""
+        for url in identity_variants(canonical_url):
+            found = self.storage.article_id_for(url=url, canonical_url=url)
+            if found is not None:
+                return found
+        return None
 
     def _remember(self, article: Article, aliases: tuple[str, ...], article_id: int) -> None:
         self.storage.remember_url(article.url, "article", article.source, 200, article_id=article_id)

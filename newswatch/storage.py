@@ -256,12 +256,15 @@ class Storage:
         sql = f"""
             select a.*,
               (select json_group_array(distinct category) from matches m where m.article_id = a.id) as categories,
-              (select json_group_array(rule) from matches m where m.article_id = a.id) as rules
+              (select json_group_array(rule) from matches m where m.article_id = a.id) as rules,
+              (select json_group_array(distinct b.source) from articles b
+                where b.story_id = a.story_id and b.source != a.source) as also_reported_by
             from articles a {clause} order by a.id
         """
         for row in self.db.query(sql, params):
             row["categories"] = sorted(json.loads(row["categories"] or "[]"))
             row["rules"] = sorted(json.loads(row["rules"] or "[]"))
+            row["also_reported_by"] = sorted(json.loads(row["also_reported_by"] or "[]"))
             yield row
 
     # -- Crawl runs ----------------------------------------------------------

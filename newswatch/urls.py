@@ -44,7 +44,7 @@ def desktop_url(url: str) -> str:
 
 
 def identity_variants(url: str) -> tuple[str, ...]:
-    """Every spelling under which this article may already be stored: its desktop URL with and without www., then itself."""
+    """Every spelling under which this article may be stored: its desktop URL with and without www., then itself."""
     desktop = urlsplit(desktop_url(url))
     bare = _without_www(desktop.netloc)
     hosts = (bare,) if _is_ip_or_local(desktop.hostname or "") else (bare, f"www.{bare}")

@@ -164,3 +164,18 @@ def test_user_agent_identifies_newswatch(tmp_path, site):
     config = write_config(tmp_path, f'[[sources]]\nname = "ua"\nfeeds = ["{site.url("/feed.rss")}"]\n')
     crawl(config)
     assert seen and all(ua == "newswatch-tests/0.1 (+http://127.0.0.1/)" for ua in seen)
+
+
+def test_page_declaring_another_canonical_url_is_stored_as_a_copy(tmp_path, site):
+    synthetic = put_site(site, 1)
+    original = synthetic.articles[0]
+    # An edition whose URL says nothing of AMP: only its rel=canonical ties it to the original.
+    site.put("/lite/story-1.html", article_page(original, canonical="{{BASE}}" + original.path))
+    site.put("/news/feed.rss", rss_feed(list(synthetic.articles)).replace(
+        "</channel>", "<item><link>{{BASE}}/lite/story-1.html</link></item></channel>"))
+    config = write_config(tmp_path, f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n')
+    crawl(config)
+    rows = query(config, "select url, duplicate_of from articles order by id")
+    assert len(rows) == 2
+    assert sum(r["duplicate_of"] is None for r in rows) == 1
+    assert source_run(config, "times")["new_articles"] == 1 and source_run(config, "times")["duplicates"] == 1

@@ -78,6 +78,16 @@ def test_amp_and_tracking_variants_are_one_article(crawled):
     )
     assert len(originals) == 1
     assert query(config, "select count(*) n from articles where url like '%utm_%'")[0]["n"] == 0
+    amp = next(p["path"] for p in MANIFEST if p["kind"] == "amp")
+    assert server.hits[amp] == 0, "an AMP link is fetched as its regular edition"
+
+
+def test_export_names_the_other_outlets_of_a_story(crawled):
+    server, config = crawled
+    result = run_cli("export", "--config", str(config))
+    records = {json.loads(line)["url"]: json.loads(line) for line in result.stdout.splitlines()}
+    retelling = next(p for p in ARTICLES if p["outlet"] == "northwire" and p["story"] == "feb2023-workers")
+    assert records[server.url(retelling["path"])]["also_reported_by"] == ["eurodaily", "globalpost"]
 
 
 def test_second_crawl_fetches_no_article_page(crawled):

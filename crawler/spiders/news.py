@@ -24,7 +24,7 @@ from alerts.delivery import Dispatcher
 from newswatch.config import Config, SourceConfig
 from newswatch.models import SourceStats, utcnow
 from newswatch.storage import Storage
-from newswatch.urls import canonicalize
+from newswatch.urls import canonicalize, desktop_url
 
 MAX_SITEMAP_DEPTH = 3
 HTML_TYPES = (b"text/html", b"application/xhtml")
@@ -116,7 +116,8 @@ class NewsSpider(scrapy.Spider):
 
     def _article_requests(self, links: list[str], source: str) -> Iterator[Request]:
         stats = self.report[source]
-        wanted = [u for u in dict.fromkeys(canonicalize(link) for link in links) if u not in self.seen]
+        # desktop_url: an AMP or mobile link is fetched as the regular edition, the same article once.
+        wanted = [u for u in dict.fromkeys(desktop_url(link) for link in links) if u not in self.seen]
         known = self.storage.known_urls(wanted)
         for url in wanted:
             self.seen.add(url)

@@ -27,6 +27,7 @@ FIELDS = (
     "rules",
     "story_id",
     "duplicate_of",
+    "also_reported_by",
 )
 
 
@@ -73,7 +74,8 @@ def write_records(rows, fmt: str, out: IO[str]) -> None:
         writer = csv.DictWriter(out, fieldnames=FIELDS, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({**row, "categories": ",".join(row["categories"]), "rules": ",".join(row["rules"])})
+            lists = {key: ",".join(row[key]) for key in ("categories", "rules", "also_reported_by")}
+            writer.writerow({**row, **lists})
         return
     for row in rows:
         out.write(json.dumps({k: row.get(k) for k in FIELDS}, ensure_ascii=False) + "\n")

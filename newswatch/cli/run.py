@@ -1,1 +1,93 @@
-"""`newswatch run` command."""
+"""`newswatch run`: the daemon, with its log set up so secrets never reach it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from typing import Mapping
+
+import click
+
+from newswatch.cli.common import config_option, load, main
+from newswatch.config import Config
+from newswatch.errors import NewswatchError
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Environment variables with these words in their names hold secrets (SMTP passwords, webhook tokens).
+SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|KEY|WEBHOOK|CREDENTIAL|AUTH", re.IGNORECASE)
+MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words
+
+
+@main.command()
+@config_option
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help="Least important messages to log.",
+)
+@click.option("--log-file", metavar="PATH", default=None, help="Append the log to this file instead of stderr.")
+def run(config_path: str | None, log_level: str, log_file: str | None) -> None:
+    """Crawl every enabled source on its schedule and deliver alerts until stopped.
+
+    Each source is crawled every `every` (or on its `cron` expression) in a
+    subprocess of its own; failed deliveries are retried and digests sent on
+    time. SIGTERM or Ctrl-C stops it within [daemon] shutdown_timeout.
+
+    \b
+    Example:
+      newswatch run --config config.toml --log-file newswatch.log
+    """
+    config = load(config_path)
+    configure_logging(log_level.upper(), log_file, secret_values(config, os.environ))
+    from scheduler import Daemon
+
+    if not Daemon(config).run():
+        # Threads still busy at the shutdown deadline are abandoned; what they committed is kept.
+        logging.shutdown()
+        os._exit(0)
+
+
+def configure_logging(level: str, log_file: str | None, secrets: list[str]) -> None:
+    try:
+        handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
+    except OSError as exc:
+        raise NewswatchError(f"--log-file {log_file}: cannot open: {exc}") from None
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(RedactSecrets(secrets))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+    # APScheduler logs every job start at INFO and each skipped overlapping run as a warning;
+    # the daemon says both in its own words, once per crawl.
+    logging.getLogger("apscheduler").setLevel(max(logging.ERROR, root.level))
+
+
+def secret_values(config: Config, environ: Mapping[str, str]) -> list[str]:
+    """The channels' passwords, signing secrets and URLs, and environment values named like secrets; longest first."""
+    values = {v for k, v in environ.items() if SECRET_NAME.search(k)}
+    for channel in config.alerts.channels:
+        values.update(getattr(channel, name, None) or "" for name in ("password", "secret", "url"))
+    return sorted((v for v in values if len(v) >= MIN_SECRET_LENGTH), key=len, reverse=True)
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces secret values in every record (message, arguments and traceback) with ***."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            if record.exc_info:
+                text += "\n" + logging.Formatter().formatException(record.exc_info)
+                record.exc_info, record.exc_text = None, None
+            for secret in self.secrets:
+                text = text.replace(secret, "***")
+            record.msg, record.args = text, None
+        return True

@@ -35,7 +35,7 @@ sitemaps = ["{base}/eurodaily/sitemap.xml"]
 
 [[sources]]
 name = "asiatimes"
-pages = ["{base}/asiatimes/world/"]
+pages = ["{base}/asiatimes/world/", "{base}/asiatimes/tag/north-korea/"]
 follow = "/asiatimes/(news|private|amp)/"
 """
 
