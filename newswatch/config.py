@@ -239,10 +239,10 @@ def _sources(root: Table) -> tuple[SourceConfig, ...]:
 
 
 def _check_cron(t: Table, cron: str) -> None:
-    from apscheduler.triggers.cron import CronTrigger
+    from newswatch.triggers import cron_trigger  # imports this module: load it only when needed
 
     try:
-        CronTrigger.from_crontab(cron)
+        cron_trigger(cron)
     except ValueError as exc:
         raise t.error("cron", f"invalid cron expression {cron!r}: {exc}") from None
 

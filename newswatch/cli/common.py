@@ -19,6 +19,17 @@ config_option = click.option(
 )
 
 
+def log_level_option(default: str, help: str):
+    """--log-level, with the same choices everywhere."""
+    return click.option(
+        "--log-level",
+        type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
 class Group(click.Group):
     """Turns library errors into one clear line: exit 2 for config errors, 1 for the rest."""
 

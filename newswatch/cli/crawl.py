@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from newswatch.cli.common import config_option, load, main
+from newswatch.cli.common import config_option, load, log_level_option, main
 from newswatch.errors import NewswatchError
 from newswatch.models import SourceStats
 
@@ -14,13 +14,7 @@ from newswatch.models import SourceStats
 @main.command()
 @config_option
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
-@click.option(
-    "--log-level",
-    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-    default="WARNING",
-    show_default=True,
-    help="Scrapy's log level.",
-)
+@log_level_option("WARNING", "Scrapy's log level.")
 @click.option("--quiet", is_flag=True, help="No progress line.")
 def crawl(config_path: str | None, sources: tuple[str, ...], log_level: str, quiet: bool) -> None:
     """Fetch every configured source once and store the new articles.

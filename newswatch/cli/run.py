@@ -10,7 +10,7 @@ from typing import Mapping
 
 import click
 
-from newswatch.cli.common import config_option, load, main
+from newswatch.cli.common import config_option, load, log_level_option, main
 from newswatch.config import Config
 from newswatch.errors import NewswatchError
 
@@ -22,13 +22,7 @@ MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words
 
 @main.command()
 @config_option
-@click.option(
-    "--log-level",
-    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-    default="INFO",
-    show_default=True,
-    help="Least important messages to log.",
-)
+@log_level_option("INFO", "Least important messages to log.")
 @click.option("--log-file", metavar="PATH", default=None, help="Append the log to this file instead of stderr.")
 def run(config_path: str | None, log_level: str, log_file: str | None) -> None:
     """Crawl every enabled source on its schedule and deliver alerts until stopped.
