@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from newswatch.config import StoriesConfig  # noqa: E402
 from newswatch.models import Article  # noqa: E402
 from newswatch.storage import Storage  # noqa: E402
-from newswatch.stories import StoryIndex, content_hash  # noqa: E402
+from newswatch.stories.index import StoryIndex  # noqa: E402
+from newswatch.stories.signatures import content_hash  # noqa: E402
 from newswatch.stories.signatures import signature  # noqa: E402
 
 START = datetime(2023, 1, 1, tzinfo=timezone.utc)

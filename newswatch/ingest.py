@@ -13,7 +13,8 @@ from newswatch.config import Config
 from newswatch.models import Alert, Article, Match
 from newswatch.rules.engine import Matcher
 from newswatch.storage import Storage
-from newswatch.stories import StoryIndex, content_hash
+from newswatch.stories.index import StoryIndex
+from newswatch.stories.signatures import content_hash
 from newswatch.urls import identity_variants
 
 

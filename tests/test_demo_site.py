@@ -106,3 +106,13 @@ def test_demo_command_shows_alerts_end_to_end(tmp_path):
     assert "email    [newswatch] labor" in out
     assert "webhook  article.matched" in out and "BAD SIGNATURE" not in out
     assert "3 article(s) from northwire, globalpost, eurodaily" in out
+
+
+def test_status_shows_who_else_reported_a_story(crawled):
+    server, config = crawled
+    result = run_cli("status", "--config", str(config), "--json")
+    assert result.returncode == 0, result.stderr
+    stories = json.loads(result.stdout)["stories"]
+    assert [sorted(s["outlets"]) for s in stories] == [["eurodaily", "globalpost", "northwire"]]
+    table = run_cli("status", "--config", str(config)).stdout
+    assert "stories carried by several outlets" in table and "northwire, globalpost, eurodaily" in table

@@ -20,7 +20,9 @@ from newswatch.demo.server import SITE
 from newswatch.errors import ConfigError
 from newswatch.models import Article
 from newswatch.storage import Storage
-from newswatch.stories import StoryIndex, content_hash, list_stories, story_outlets
+from newswatch.stories.index import StoryIndex
+from newswatch.stories.listing import list_stories, story_outlets
+from newswatch.stories.signatures import content_hash
 from newswatch.stories.index import COMMON_PHRASE
 from newswatch.stories.signatures import signature
 

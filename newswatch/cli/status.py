@@ -16,6 +16,7 @@ from newswatch.cli.common import config_option, load, main
 from newswatch.config import Config
 from newswatch.errors import NewswatchError
 from newswatch.health import source_history
+from newswatch.stories.listing import list_stories
 from newswatch.models import utcnow
 from newswatch.storage import iso
 
@@ -91,7 +92,16 @@ def status_report(db: sqlite_utils.Database, config: Config, now: datetime) -> d
         },
         "sources": [asdict(s) for s in sources],
         "alerts": outbox.status_counts(db),
+        "stories": _shared_stories(db),
     }
+
+
+def _shared_stories(db: sqlite_utils.Database, limit: int = 5) -> list[dict]:
+    """The latest stories that several outlets carried: the "also reported by" view."""
+    if "story_articles" not in db.table_names():
+        return []
+    shared = [story for story in list_stories(db) if len(story.outlets) > 1]
+    return [story.to_dict() for story in shared[:limit]]
 
 
 def render(report: dict, now: datetime) -> str:
@@ -123,6 +133,9 @@ def render(report: dict, now: datetime) -> str:
     if failing:
         lines += ["", "last failure messages:", *failing]
     lines += ["", f"alerts: {alerts.get('pending', 0)} pending, {alerts.get('failed', 0)} failed"]
+    if report["stories"]:
+        lines += ["", "latest stories carried by several outlets:"]
+        lines += [f"  {story['title']}: {', '.join(story['outlets'])}" for story in report["stories"]]
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ from newswatch.cli.export import parse_since
 from newswatch.storage import Storage
 
 if TYPE_CHECKING:
-    from newswatch.stories import StorySummary
+    from newswatch.stories.listing import StorySummary
 
 
 @main.command()
@@ -27,7 +27,8 @@ def stories(config_path: str | None, since: str | None, as_json: bool) -> None:
       newswatch stories --since 2023-02-01
       newswatch stories --json | jq '.[] | select(.articles > 1)'
     """
-    from newswatch.stories import StoryIndex, list_stories  # datasketch takes a second to import: only here
+    from newswatch.stories.index import StoryIndex  # datasketch takes a second to import: only here
+    from newswatch.stories.listing import list_stories
 
     config = load(config_path)
     moment = parse_since(since)
