@@ -1,13 +1,13 @@
 """Story assignment: time per new article as the index grows, and grouping precision and recall.
 
-    /tmp/nwvenv/bin/python bench/stories.py [--articles 100000] [--probes 200] [--pairs 300]
+    .venv/bin/python bench/stories.py [--articles 100000] [--probes 200] [--pairs 300]
 
 Fills a fresh SQLite file with synthetic articles (20 outlets, 1,000 a day, a fifth of them
 retelling an earlier report, many carrying stock phrases) and, at 1,000, 10,000 and 100,000 stored
 articles, times `StoryIndex.assign` for new articles (each rolled back, so the size stays put).
 Baseline, measured in the same process: comparing the new MinHash with every stored one, in memory
 with numpy. Then labeled pairs (edited copies, retellings sharing quotes, same-subject non-pairs)
-give precision and recall, and the sample coverage in /work/shared/seeds, when present, is grouped.
+give precision and recall, and the sample coverage in ../shared/seeds, when present, is grouped.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ START = datetime(2023, 1, 1, tzinfo=timezone.utc)
 PER_DAY = 1000
 OUTLETS = [f"outlet{i:02d}" for i in range(20)]
 CHECKPOINTS = (1_000, 10_000, 100_000)
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"  # ../shared beside the repository
 
 
 class Corpus:

@@ -54,6 +54,8 @@ class ExtractionPipeline:
                 initializer=_start_worker,
                 initargs=(config.extraction,),
             )
+            for _ in range(config.crawl.extraction_workers):
+                self.pool.submit(int)  # start the workers now, while the feeds are being fetched
 
     def close_spider(self) -> None:
         if self.pool:

@@ -29,6 +29,8 @@ def scrapy_settings(config: Config, log_level: str = "WARNING") -> dict[str, Any
         "ROBOTSTXT_OBEY": crawl.obey_robots_txt,
         "CONCURRENT_REQUESTS": crawl.max_concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.max_concurrency_per_domain,
+        # An article response yields one item; Scrapy's default of 100 starts 100 tasks per response.
+        "CONCURRENT_ITEMS": 4,
         "DOWNLOAD_DELAY": crawl.download_delay,
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
         "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.5),

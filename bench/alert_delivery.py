@@ -4,7 +4,7 @@ Each figure is printed next to a baseline measured in the same process: a bare u
 the same body to the same receiver (latency, throughput), and the article commit without an
 alert (enqueue cost).
 
-    /tmp/nwvenv/bin/python bench/alerts.py [--alerts 100] [--throughput 1000]
+    .venv/bin/python bench/alert_delivery.py [--alerts 100] [--throughput 1000]
 """
 
 from __future__ import annotations
@@ -12,15 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
-
-# Run as a script, this file's folder comes first on sys.path and its name hides the alerts package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from alerts import events, outbox, render
 from alerts.delivery import Dispatcher
@@ -29,7 +25,7 @@ from newswatch.demo.receivers import WebhookReceiver
 from newswatch.models import Article, Match
 from newswatch.storage import Storage
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"  # ../shared beside the repository
 
 
 def sample_text() -> str:
