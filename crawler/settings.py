@@ -47,6 +47,7 @@ def scrapy_settings(config: Config, log_level: str = "WARNING") -> dict[str, Any
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": log_level,
+        "DOWNLOADER": "crawler.downloader.SlotSafeDownloader",
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "ITEM_PIPELINES": ITEM_PIPELINES,
     }

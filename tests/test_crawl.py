@@ -6,7 +6,7 @@ import json
 import random
 from datetime import datetime, timezone
 
-from conftest import crawl, query, write_config
+from conftest import CRAWL_DEFAULTS, crawl, query, run_cli, write_config
 from newswatch.demo.synthetic import article_page, build_site, make_article, rss_feed
 
 
@@ -179,3 +179,102 @@ def test_page_declaring_another_canonical_url_is_stored_as_a_copy(tmp_path, site
     assert len(rows) == 2
     assert sum(r["duplicate_of"] is None for r in rows) == 1
     assert source_run(config, "times")["new_articles"] == 1 and source_run(config, "times")["duplicates"] == 1
+
+
+def test_per_domain_concurrency_is_capped(tmp_path, site):
+    import threading
+
+    synthetic = put_site(site, 8)
+    lock, state = threading.Lock(), {"now": 0, "peak": 0}
+    release = threading.Event()
+
+    def slow_article(article):
+        def handler(request):
+            with lock:
+                state["now"] += 1
+                state["peak"] = max(state["peak"], state["now"])
+            release.wait(0.2)  # hold the connection so concurrent requests overlap if allowed
+            body = site.lookup(article.path).body
+            with lock:
+                state["now"] -= 1
+            request.send_response(200)
+            request.send_header("Content-Type", "text/html; charset=utf-8")
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body)
+
+        return handler
+
+    for article in synthetic.articles:
+        site.route(article.path, slow_article(article))
+    config = write_config(
+        tmp_path,
+        f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n',
+        defaults=CRAWL_DEFAULTS.replace("max_concurrency_per_domain = 4", "max_concurrency_per_domain = 2"),
+    )
+    crawl(config)
+    assert query(config, "select count(*) n from articles")[0]["n"] == 8
+    assert state["peak"] == 2
+
+
+def test_retry_waits_for_retry_after_then_stores(tmp_path, site):
+    import time
+
+    synthetic = put_site(site, 1)
+    path = synthetic.articles[0].path
+    arrivals = []
+
+    def flaky(request):
+        arrivals.append(time.monotonic())
+        if len(arrivals) == 1:
+            request.send_response(503)
+            request.send_header("Retry-After", "1")
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+            return
+        body = site.lookup(path).body
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html; charset=utf-8")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    site.route(path, flaky)
+    config = write_config(tmp_path, f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n')
+    crawl(config)
+    assert len(arrivals) == 2 and arrivals[1] - arrivals[0] >= 1.0
+    assert query(config, "select count(*) n from articles")[0]["n"] == 1
+
+
+def test_a_hanging_page_times_out_and_is_counted(tmp_path, site):
+    import threading
+
+    synthetic = put_site(site, 2)
+    hang = threading.Event()
+    path = synthetic.articles[0].path
+    site.route(path, lambda request: hang.wait(10))
+    config = write_config(
+        tmp_path,
+        f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n',
+        defaults=CRAWL_DEFAULTS.replace('timeout = "5s"', 'timeout = "1s"').replace("retries = 1", "retries = 0"),
+    )
+    crawl(config)
+    hang.set()
+    run = source_run(config, "times")
+    assert json.loads(run["errors"]) == {"timeout": 1}
+    assert run["new_articles"] == 1
+
+
+def test_source_option_crawls_only_the_named_sources(tmp_path, site):
+    put_site(site, 1, prefix="/a")
+    put_site(site, 1, prefix="/b")
+    config = write_config(
+        tmp_path,
+        f'[[sources]]\nname = "a"\nfeeds = ["{site.url("/a/feed.rss")}"]\n'
+        f'[[sources]]\nname = "b"\nfeeds = ["{site.url("/b/feed.rss")}"]\n',
+    )
+    crawl(config, "--source", "b")
+    assert site.hits["/a/feed.rss"] == 0
+    assert [r["source"] for r in query(config, "select source from source_runs")] == ["b"]
+    unknown = run_cli("crawl", "--config", str(config), "--source", "nope")
+    assert unknown.returncode == 2 and "no source named 'nope' (sources: a, b)" in unknown.stderr
