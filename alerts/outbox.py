@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 
 from sqlite_utils import Database
@@ -307,8 +307,22 @@ def _claim(db: Database, table: str, channel: str, row: dict) -> Claim:
         kind=kind,
         attempts=row["attempts"],
         queued=row["queued"],
-        alerts=tuple(_alert(a) for a in alerts),
+        alerts=tuple(_with_outlets(db, _alert(a)) for a in alerts),
     )
+
+
+def _with_outlets(db: Database, alert: Alert) -> Alert:
+    """The alert with every outlet that has carried its story by now, not only those known when it was raised.
+
+    With per = "story", later outlets of a story raise no alert of their own; a digest still names them.
+    """
+    if not alert.story_id:
+        return alert
+    sources = db.execute(
+        "select source from articles where story_id = ? group by source order by min(id)", [alert.story_id]
+    ).fetchall()
+    others = tuple(dict.fromkeys((*alert.also_reported_by, *(s for (s,) in sources if s != alert.source))))
+    return replace(alert, also_reported_by=others)
 
 
 def _row(alert: Alert) -> dict:

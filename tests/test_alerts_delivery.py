@@ -344,6 +344,16 @@ def test_digest_lists_each_story_once_with_all_its_outlets(tmp_path, smtp):
     assert {r["status"] for r in rows(config)} == {"sent"}
 
 
+def test_digest_names_outlets_that_joined_an_announced_story(tmp_path, smtp):
+    config = configure(tmp_path, email_only(smtp, 'mode = "digest"\ndigest_at = "08:00"'))  # per = "story"
+    assert len(store(config, news(1, "wire", story="s1"), news(2, "daily", story="s1"), news(3, "post", story="s1"))) == 1
+    dispatcher = Dispatcher(config)
+    assert dispatcher.send_digests(datetime.now(timezone.utc) + timedelta(days=1)) == 1
+    assert dispatcher.deliver_due().sent == 1
+    text = smtp.messages[0].get_body(("plain",)).get_content()
+    assert text.count("Report 1:") == 1 and "wire, daily, post" in text
+
+
 def test_over_the_hourly_limit_alerts_are_folded_into_a_summary(tmp_path, hook):
     config = configure(tmp_path, webhook_only(hook, "max_per_hour = 2"))
     alerts = store(config, *(news(i) for i in range(5)))
