@@ -104,7 +104,10 @@ class _Ticker:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
+        self.progress(self.report)  # the final figures
 
     def _run(self) -> None:
-        while not self._stop.wait(0.5):
+        while True:
             self.progress(self.report)
+            if self._stop.wait(0.5):
+                return

@@ -278,3 +278,35 @@ def test_source_option_crawls_only_the_named_sources(tmp_path, site):
     assert [r["source"] for r in query(config, "select source from source_runs")] == ["b"]
     unknown = run_cli("crawl", "--config", str(config), "--source", "nope")
     assert unknown.returncode == 2 and "no source named 'nope' (sources: a, b)" in unknown.stderr
+
+
+def test_progress_line_on_a_terminal(tmp_path, site):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    put_site(site, 2)
+    config = write_config(tmp_path, f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n')
+    leader, follower = pty.openpty()
+    with subprocess.Popen(
+        [sys.executable, "-m", "newswatch", "crawl", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        text=True,
+    ) as process:
+        os.close(follower)
+        out, _ = process.communicate(timeout=120)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closes with the process
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(leader)
+    assert process.returncode == 0
+    assert b"\rcrawling 1 source(s):" in seen
+    assert "times" in out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any, AsyncIterator, Iterable, Iterator
 
 import charset_normalizer
@@ -29,6 +30,17 @@ from newswatch.urls import canonicalize, desktop_url
 MAX_SITEMAP_DEPTH = 3
 HTML_TYPES = (b"text/html", b"application/xhtml")
 NON_ASCII_RUN = re.compile(rb"[\x80-\xff][^<>]*")
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a feed, sitemap or section page answered, kept for the next run's conditional GET."""
+
+    kind: str
+    source: str
+    status: int
+    etag: str | None
+    last_modified: str | None
 
 
 class NewsSpider(scrapy.Spider):
@@ -53,7 +65,7 @@ class NewsSpider(scrapy.Spider):
         self.max_pages = max_pages
         self.scheduled: Counter[str] = Counter()
         self.seen: set[str] = set()
-        self.validators: dict[str, tuple[str, str, str, int, str | None, str | None]] = {}
+        self.validators: dict[str, Validators] = {}
 
     async def start(self) -> AsyncIterator[Request]:
         for source in self.sources.values():
@@ -87,13 +99,8 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             stats.not_modified += 1
             return
-        self.validators[response.url] = (
-            response.url,
-            kind,
-            source,
-            response.status,
-            _header(response, b"ETag"),
-            _header(response, b"Last-Modified"),
+        self.validators[response.url] = Validators(
+            kind, source, response.status, _header(response, b"ETag"), _header(response, b"Last-Modified")
         )
         try:
             if kind == "feed":
@@ -188,9 +195,11 @@ class NewsSpider(scrapy.Spider):
             if reason == "finished" and not any(is_transient(r) for r in stats.errors)
         }
         with self.storage.transaction():
-            for url, kind, source, status, etag, modified in self.validators.values():
-                if source in clean:
-                    self.storage.remember_url(url, kind, source, status, etag=etag, last_modified=modified)
+            for url, v in self.validators.items():
+                if v.source in clean:
+                    self.storage.remember_url(
+                        url, v.kind, v.source, v.status, etag=v.etag, last_modified=v.last_modified
+                    )
 
 
 def decode_html(response: TextResponse) -> tuple[str, bool]:

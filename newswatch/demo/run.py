@@ -100,8 +100,10 @@ def _show_results(config_path: Path, echo: Callable[[str], None]) -> None:
         for row in rows:
             if row["categories"]:
                 echo(f"  [{', '.join(row['categories'])}] {row['title']}  ({row['source']})")
-        echo("\n== Stories (one alert per story) ==")
+        flagged = {row["story_id"] for row in rows if row["categories"]}
+        echo("\n== Stories of the flagged articles (one alert per story) ==")
         for story in list_stories(storage.db):
-            echo(f"  {story.articles} article(s) from {', '.join(story.outlets)}: {story.title}")
+            if story.story_id in flagged:
+                echo(f"  {story.articles} article(s) from {', '.join(story.outlets)}: {story.title}")
     finally:
         storage.close()
