@@ -6,15 +6,18 @@ import asyncio
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 from scrapy.crawler import Crawler
 
 from crawler.items import FetchedPage
 from extractors.article import Extractor
-from newswatch.ingest import Ingestor
 from newswatch.config import ExtractionConfig
 from newswatch.models import Article, Document, Skip
 from newswatch.urls import article_url
+
+if TYPE_CHECKING:
+    from newswatch.ingest import Ingestor
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +93,16 @@ class StoragePipeline:
         self.report = spider.report
         self.storage = spider.storage
         self.dispatcher = spider.dispatcher
-        self.ingestor = Ingestor(spider.config, spider.storage)
+        self._ingestor: Ingestor | None = None
+
+    @property
+    def ingestor(self) -> Ingestor:
+        """Built on the first article: a crawl whose feeds answer 304 never pays for it."""
+        if self._ingestor is None:
+            from newswatch.ingest import Ingestor  # imports datasketch and scipy: a quarter second of CPU
+
+            self._ingestor = Ingestor(self.crawler.spider.config, self.storage)
+        return self._ingestor
 
     def process_item(self, item: FetchedPage) -> FetchedPage:
         stats = self.report[item.source]
