@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import random
+import subprocess
+import sys
+import threading
+import time
 from datetime import datetime, timezone
 
 from conftest import CRAWL_DEFAULTS, crawl, query, run_cli, write_config
@@ -182,8 +188,6 @@ def test_page_declaring_another_canonical_url_is_stored_as_a_copy(tmp_path, site
 
 
 def test_per_domain_concurrency_is_capped(tmp_path, site):
-    import threading
-
     synthetic = put_site(site, 8)
     lock, state = threading.Lock(), {"now": 0, "peak": 0}
     release = threading.Event()
@@ -218,8 +222,6 @@ def test_per_domain_concurrency_is_capped(tmp_path, site):
 
 
 def test_retry_waits_for_retry_after_then_stores(tmp_path, site):
-    import time
-
     synthetic = put_site(site, 1)
     path = synthetic.articles[0].path
     arrivals = []
@@ -247,8 +249,6 @@ def test_retry_waits_for_retry_after_then_stores(tmp_path, site):
 
 
 def test_a_hanging_page_times_out_and_is_counted(tmp_path, site):
-    import threading
-
     synthetic = put_site(site, 2)
     hang = threading.Event()
     path = synthetic.articles[0].path
@@ -281,11 +281,6 @@ def test_source_option_crawls_only_the_named_sources(tmp_path, site):
 
 
 def test_progress_line_on_a_terminal(tmp_path, site):
-    import os
-    import pty
-    import subprocess
-    import sys
-
     put_site(site, 2)
     config = write_config(tmp_path, f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n')
     leader, follower = pty.openpty()

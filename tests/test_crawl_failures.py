@@ -6,7 +6,7 @@ import json
 import random
 from datetime import datetime, timezone
 
-from conftest import crawl, free_port, query, write_config
+from conftest import CRAWL_DEFAULTS, crawl, free_port, query, write_config
 from newswatch.demo.synthetic import article_page, build_site, make_article, rss_feed
 
 
@@ -154,7 +154,5 @@ def test_missing_database_directory_is_created_and_wal_is_on(tmp_path, site):
 
 
 def write_defaults(**crawl_overrides) -> str:
-    from conftest import CRAWL_DEFAULTS
-
     extra = "".join(f"{key} = {value}\n" for key, value in crawl_overrides.items())
     return CRAWL_DEFAULTS + extra

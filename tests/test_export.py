@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 
 from conftest import crawl, run_cli, write_config
+from newswatch.demo.server import SiteServer
 from newswatch.demo.synthetic import article_page, build_site
 
 FIELDS = {"url", "canonical_url", "source", "title", "text", "author", "published", "language", "fetched"}
@@ -17,8 +18,6 @@ FIELDS = {"url", "canonical_url", "source", "title", "text", "author", "publishe
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory):
-    from newswatch.demo.server import SiteServer
-
     tmp = tmp_path_factory.mktemp("export")
     synthetic = build_site(3)
     with SiteServer(root=None) as site:

@@ -67,7 +67,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
         if first != 0:
             return first
         article_hits = site.hit_count("/") - _listing_hits(site)
-        echo(f"\n== Second crawl: nothing new, so no article page is fetched again ==")
+        echo("\n== Second crawl: nothing new, so no article page is fetched again ==")
         site.reset_hits()
         second = _crawl(config_path)
         echo(f"article pages fetched: first crawl {article_hits}, second crawl {site.hit_count('/') - _listing_hits(site)}")
