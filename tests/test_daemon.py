@@ -75,9 +75,9 @@ class DaemonProcess:
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def terminate(self, timeout: float) -> tuple[int, float]:
+    def terminate(self, timeout: float, sig: int = signal.SIGTERM) -> tuple[int, float]:
         started = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
+        self.proc.send_signal(sig)
         code = self.proc.wait(timeout)
         return code, time.monotonic() - started
 
@@ -298,7 +298,8 @@ def test_hung_source_does_not_hold_up_another_and_its_health_is_announced(tmp_pa
     assert daemon.terminate(timeout=40)[0] == 0
 
 
-def test_sigterm_during_a_hung_crawl_exits_0_within_the_bound(tmp_path, site, hook, daemons):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_during_a_hung_crawl_exits_0_within_the_bound(tmp_path, site, hook, daemons, sig):
     release = threading.Event()
     hold_route(site, "/slow/feed.rss", release)
     config = daemon_config(
@@ -308,7 +309,7 @@ def test_sigterm_during_a_hung_crawl_exits_0_within_the_bound(tmp_path, site, ho
         daemon = daemons(config, tmp_path / "daemon.log")
         wait_until(lambda: site.hit_count("/slow/"), 30, "the hung feed to be requested")
         crawl_pid = wait_until(lambda: _schedule(config), 10, "the crawl's pid")[0]["crawl_pid"]
-        code, took = daemon.terminate(timeout=20)
+        code, took = daemon.terminate(timeout=20, sig=sig)
     finally:
         release.set()
     assert code == 0
