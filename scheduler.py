@@ -1,7 +1,7 @@
 """The daemon behind `newswatch run`: crawls each source on its own schedule and delivers alerts until stopped.
 
 Every crawl is a `newswatch crawl --source NAME` subprocess (see newswatch/crawlprocess.py and
-docs/daemon.md for why); this process only schedules, keeps the books and delivers.
+the README, "Why one subprocess per crawl"); this process only schedules, keeps the books and delivers.
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ class Daemon:
     def __init__(self, config: Config):
         self.config = config
         self.sources = [s for s in config.sources if s.enabled]
-        self.triggers = {source.name: _trigger(source, config) for source in self.sources}
         self.crawls = CrawlProcesses()
         self.storage = Storage(config.storage.database)
         self._db_lock = threading.RLock()

@@ -1,4 +1,4 @@
-"""The rule language: [[rules]] tables parsed into typed, validated Rule objects (docs/rules.md)."""
+"""The rule language: [[rules]] tables parsed into typed, validated Rule objects (README.md, "Keyword rules")."""
 
 from __future__ import annotations
 
