@@ -29,7 +29,6 @@ from alerts.delivery import Dispatcher
 from newswatch import daemonstate, health
 from newswatch.config import Config, SourceConfig
 from newswatch.crawlprocess import CrawlExit, CrawlProcesses, crawl_command, end_leftover_crawl
-from newswatch.errors import ConfigError
 from newswatch.metrics import MetricsServer
 from newswatch.models import SourceStats, utcnow
 from newswatch.storage import Storage, iso
@@ -154,6 +153,9 @@ class Daemon:
                     source.name,
                     source.every,
                 )
+            # With a cron expression, the trigger alone decides: APScheduler pauses a job added with
+            # next_run_time=None, so the argument is left out rather than passed as None.
+            first_run = {} if source.cron else {"next_run_time": self._first_run(source, now, jitter)}
             self.scheduler.add_job(
                 self._crawl_job,
                 trigger,
@@ -161,15 +163,13 @@ class Daemon:
                 id=f"crawl:{source.name}",
                 name=f"crawl {source.name}",
                 executor="crawls",
-                next_run_time=self._first_run(source, now, jitter),
+                **first_run,
             )
             log.info("source %s: %s, jitter %gs", source.name, _describe(source), jitter)
         self.scheduler.add_job(self._heartbeat, IntervalTrigger(seconds=daemonstate.HEARTBEAT_EVERY), id="heartbeat")
 
-    def _first_run(self, source: SourceConfig, now: datetime, jitter: float) -> datetime | None:
+    def _first_run(self, source: SourceConfig, now: datetime, jitter: float) -> datetime:
         """The time an earlier daemon planned (restarts must not hammer sites), else soon, spread by jitter."""
-        if source.cron is not None:
-            return None  # the cron expression decides
         previous = self._previous.get(source.name)
         if previous and previous.next_run and now < previous.next_run <= now + timedelta(seconds=source.every):
             return previous.next_run
@@ -287,14 +287,9 @@ class Daemon:
 
 
 def _trigger(source: SourceConfig, config: Config) -> tuple[BaseTrigger, float]:
-    """The source's trigger and jitter; a ConfigError naming the source if its cron expression is invalid."""
-    try:
-        jitter = default_jitter(source, config.daemon.jitter)
-        return trigger_for(source, jitter), jitter
-    except ValueError as exc:
-        raise ConfigError(
-            f"{config.path}: sources ({source.name}): cron: invalid cron expression {source.cron!r}: {exc}"
-        ) from None
+    """The source's trigger and jitter (its cron expression was validated with the config)."""
+    jitter = default_jitter(source, config.daemon.jitter)
+    return trigger_for(source, jitter), jitter
 
 
 def _describe(source: SourceConfig) -> str:
@@ -333,7 +328,9 @@ def _log_crawl(source: str, row: dict, done: CrawlExit, next_run: datetime | Non
         f"skipped {skipped}, errors {errors}"
     )
     when = f"; next run {next_run.astimezone():%H:%M:%S}" if next_run else ""
-    if row["ok"]:
+    if row["ok"] is None:
+        log.info("crawl %s stopped early in %.1fs: %s: %s%s", source, done.seconds, row["message"], figures, when)
+    elif row["ok"]:
         log.info("crawl %s ok in %.1fs: %s%s", source, done.seconds, figures, when)
     else:
         log.warning(

@@ -21,7 +21,8 @@ from newswatch.configreader import REQUIRED, Table
 from newswatch.errors import ConfigError
 
 EVENTS = ("article.matched", "story.updated", "source.failing", "source.recovered")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# story.updated (another outlet retold an announced story) is opt-in: by default a story is one alert.
+DEFAULT_EVENTS = ("article.matched", "source.failing", "source.recovered")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DEFAULT_SMTP_PORT = {"starttls": 587, "tls": 465, "none": 25}
 
@@ -32,7 +33,7 @@ class ChannelConfig:
 
     name: str
     categories: tuple[str, ...] = ()  # empty: every category
-    events: tuple[str, ...] = EVENTS
+    events: tuple[str, ...] = DEFAULT_EVENTS
     mode: str = "each"  # each | digest
     digest_at: time | None = None  # local time of day, with mode = "digest"
     max_per_hour: int | None = None  # beyond it, alerts are folded into one summary message
@@ -60,7 +61,6 @@ class EmailConfig(ChannelConfig):
     sender: str  # the "from" key
     to: tuple[str, ...]
     username: str | None = None
-    password_env: str | None = None
     password: str | None = field(default=None, repr=False, compare=False)
 
 
@@ -68,7 +68,6 @@ class EmailConfig(ChannelConfig):
 class WebhookConfig(ChannelConfig):
     url: str = field(repr=False)  # Slack and Discord hook URLs carry their token
     format: str = "json"  # json | slack | discord
-    secret_env: str | None = None
     secret: str | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -150,11 +149,8 @@ def _email_tables(t: Table) -> list[Table]:
 
 def _common(t: Table, default_name: str | None = None) -> dict:
     """Read the keys every channel has; names the channel in later errors."""
-    name = t.str("name", default_name if default_name else REQUIRED)
-    if not _NAME.match(name):
-        raise t.error("name", f"{name!r} must be letters, digits, '.', '_' or '-'")
-    t.where = f"{t.where} ({name})"
-    events = tuple(t.str_list("events", list(EVENTS)))
+    name = t.name(default_name)
+    events = tuple(t.str_list("events", list(DEFAULT_EVENTS)))
     for event in events:
         if event not in EVENTS:
             raise t.error("events", f"unknown event {event!r}; events are {', '.join(EVENTS)}")
@@ -208,7 +204,6 @@ def _email(t: Table) -> EmailConfig:
         sender=_address(t, "from", t.str("from", REQUIRED)),
         to=to,
         username=username,
-        password_env=password_env,
         password=_secret(t, "password_env", password_env),
     )
     t.done()
@@ -222,7 +217,6 @@ def _webhook(t: Table) -> WebhookConfig:
         **common,
         url=_url(t, ("http", "https")),
         format=t.str("format", "json", choices=("json", "slack", "discord")),
-        secret_env=secret_env,
         secret=_secret(t, "secret_env", secret_env),
     )
     t.done()

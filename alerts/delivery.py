@@ -87,11 +87,8 @@ class Dispatcher:
         for event in self._wake.values():
             event.set()
 
-    def deliver_due(self, wait: bool = True) -> DeliveryReport | None:
-        """Deliver everything due now on every channel at once; with wait=False, kick() instead."""
-        if not wait:
-            self.kick()
-            return None
+    def deliver_due(self) -> DeliveryReport:
+        """Deliver everything due now on every channel at once, and wait for it."""
         report = DeliveryReport()
         if not self.channels:
             return report

@@ -91,6 +91,7 @@ class Claim:
     attempts: int  # including this one
     queued: float
     alerts: tuple[Alert, ...]
+    owner: str = ""  # the sender holding the lease
 
 
 def ensure_schema(db: Database) -> None:
@@ -142,7 +143,7 @@ def claim(db: Database, channel: str, owner: str, lease: float, now: float, due_
                 )
             )
         if rows:
-            return _claim(db, table, channel, rows[0])
+            return replace(_claim(db, table, channel, rows[0]), owner=owner)
     return None
 
 
@@ -157,9 +158,11 @@ def mark_failed(db: Database, claim: Claim, error: str) -> None:
 def mark_retry(db: Database, claim: Claim, due: float, error: str) -> None:
     with db.atomic():
         db.execute(
+            # Only while this sender still holds the lease: a slow send whose lease expired must not
+            # release the message under the sender that took it over.
             f"update {claim.table} set due = ?, last_error = ?, lease_until = null, lease_owner = null "
-            "where id = ? and status = 'pending'",
-            [due, error, claim.row_id],
+            "where id = ? and status = 'pending' and lease_owner = ?",
+            [due, error, claim.row_id, claim.owner],
         )
 
 

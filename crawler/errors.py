@@ -22,7 +22,16 @@ REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (ResponseDataLossError, "data-loss"),
     (DownloadFailedError, "connection-lost"),
 )
-TRANSIENT = {"timeout", "connection-refused", "connection-lost", "data-loss", "dns", "http-429", "store-failed"}
+TRANSIENT = {
+    "timeout",
+    "connection-refused",
+    "connection-lost",
+    "data-loss",
+    "dns",
+    "http-429",
+    "extraction-failed",
+    "store-failed",
+}
 
 
 def classify_failure(failure: Failure) -> str:

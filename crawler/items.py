@@ -17,4 +17,4 @@ class FetchedPage:
     html: str
     fetched: datetime
     redirected_from: tuple[str, ...] = ()
-    result: Document | Skip | None = None  # set by the extraction pipeline
+    result: Document | Skip | None = None  # set by the extraction pipeline; None if extraction failed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -26,8 +27,14 @@ _worker_extractor: Extractor | None = None
 
 
 def _start_worker(config: ExtractionConfig) -> None:
-    """Build the extractor once per pool process, not once per page."""
+    """Build the extractor once per pool process, not once per page.
+
+    Workers ignore SIGINT and SIGTERM: a stop signal sent to the crawl's process group must let the
+    crawl wind down, not break the pool under the pages still being extracted.
+    """
     global _worker_extractor
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _worker_extractor = Extractor(config)
 
 
@@ -73,7 +80,7 @@ class ExtractionPipeline:
                 item.result = self.extractor.extract(item.html, item.url)
         except Exception:
             logger.exception("source %s: extraction failed for %s", item.source, item.url)
-            item.result = Skip("extraction-failed")
+            item.result = None  # counted as an error, and not remembered: the next crawl tries again
         item.html = ""  # the page is no longer needed; don't keep it in memory
         return item
 
@@ -107,6 +114,9 @@ class StoragePipeline:
     def process_item(self, item: FetchedPage) -> FetchedPage:
         stats = self.report[item.source]
         result = item.result
+        if result is None:
+            stats.error("extraction-failed")
+            return item
         if isinstance(result, Skip):
             stats.skip(result.reason)
             with self.storage.transaction():

@@ -81,10 +81,15 @@ def crawl(
             ticker.stop()
         for name, stats in report.items():
             storage.record_source_run(run_id, name, started, stats)
-        status = "failed" if report and not any(s.ok for s in report.values()) else "finished"
+        if any(s.stopped for s in report.values()):
+            status = "interrupted"
+        elif report and not any(s.ok for s in report.values()):
+            status = "failed"
+        else:
+            status = "finished"
         storage.finish_run(run_id, status, {name: asdict(stats) for name, stats in report.items()})
         if dispatcher:
-            dispatcher.deliver_due(wait=True)
+            dispatcher.deliver_due()
             dispatcher.stop(config.daemon.shutdown_timeout)
         storage.close()
     return CrawlResult(run_id, report)

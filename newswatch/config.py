@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alerts.config import AlertsConfig, check_categories, parse_alerts
-from newswatch.configreader import REQUIRED, Table
+from newswatch.configreader import Table
+from newswatch.crontab import cron_trigger
 from newswatch.errors import ConfigError
 from newswatch.rules.language import Rule, load_default_rules, parse_rules, parse_rules_file
 
@@ -188,20 +189,14 @@ def _extraction(t: Table) -> ExtractionConfig:
     return c
 
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
 def _sources(root: Table) -> tuple[SourceConfig, ...]:
     sources: list[SourceConfig] = []
     seen: set[str] = set()
     for t in root.tables("sources"):
-        name = t.str("name", REQUIRED)
-        if not _NAME.match(name):
-            raise t.error("name", f"{name!r} must be letters, digits, '.', '_' or '-'")
+        name = t.name()
         if name in seen:
             raise t.error("name", f"source name {name!r} is used twice")
         seen.add(name)
-        t.where = f"{t.where} ({name})"
         urls = {kind: tuple(t.str_list(kind, [])) for kind in ("feeds", "sitemaps", "pages")}
         for kind, values in urls.items():
             for url in values:
@@ -239,8 +234,6 @@ def _sources(root: Table) -> tuple[SourceConfig, ...]:
 
 
 def _check_cron(t: Table, cron: str) -> None:
-    from newswatch.triggers import cron_trigger  # imports this module: load it only when needed
-
     try:
         cron_trigger(cron)
     except ValueError as exc:

@@ -10,6 +10,7 @@ from typing import Any, Iterable
 
 from newswatch.errors import ConfigError
 
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # names of sources, rules, channels, groups, lists
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -37,6 +38,14 @@ class Table:
     def path(self, key: str | None = None) -> str:
         """The dotted name of `key` in this table, as printed in errors."""
         return ".".join(part for part in (self.where, key) if part)
+
+    def name(self, default: str | None = None) -> str:
+        """The table's `name` (required unless `default`), checked against NAME; later errors then show it."""
+        value = self.str("name", default if default is not None else _REQUIRED)
+        if not NAME.match(value):
+            raise self.error("name", f"{value!r} must be letters, digits, '.', '_' or '-'")
+        self.where = f"{self.where} ({value})"
+        return value
 
     def has(self, key: str) -> bool:
         return key in self.data

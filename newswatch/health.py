@@ -86,7 +86,7 @@ def source_history(db: sqlite_utils.Database, source: str, now: datetime) -> Sou
     return SourceHistory(
         source=source,
         last_run=datetime.fromisoformat(last[0]["started"]) if last else None,
-        last_ok=bool(last[0]["ok"]) if last else None,
+        last_ok=None if not last or last[0]["ok"] is None else bool(last[0]["ok"]),
         last_success=datetime.fromisoformat(success[0]["finished"]) if success else None,
         failures=failures,
         new_last_day=_new_articles(db, source, now - timedelta(days=1)),

@@ -64,9 +64,15 @@ class Ingestor:
             alert = None
             if matches:
                 candidate = events.article_matched(article_id, article, list(matches), story_id=story.story_id)
-                # The outbox applies the alert policy: with per = "story", a story is announced once.
+                # The outbox applies the alert policy: with per = "story", a story is announced once,
+                # and a further outlet's retelling becomes a story.updated event for channels that want it.
                 if outbox.enqueue(store.db, candidate, self.config.alerts):
                     alert = candidate
+                elif not story.is_new:
+                    update = events.story_updated(
+                        story.story_id, article_id, article, list(matches), also_reported_by=story.outlets
+                    )
+                    outbox.enqueue(store.db, update, self.config.alerts)
         return Outcome(article_id, story_id=story.story_id, matches=matches, alert=alert)
 
     def _same_article(self, canonical_url: str) -> int | None:

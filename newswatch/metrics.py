@@ -48,11 +48,12 @@ class StoredMetrics:
         new = CounterMetricFamily("newswatch_new_articles", "New articles stored per source", labels=["source"])
         if "source_runs" in tables:
             for row in db.query(
-                "select source, sum(ok) as ok, sum(1 - ok) as failed, sum(fetched) as fetched,"
-                " sum(new_articles) as new from source_runs group by source"
+                "select source, total(ok) as ok, total(1 - ok) as failed, total(ok is null) as stopped,"
+                " sum(fetched) as fetched, sum(new_articles) as new from source_runs group by source"
             ):
                 crawls.add_metric([row["source"], "ok"], row["ok"])
                 crawls.add_metric([row["source"], "failed"], row["failed"])
+                crawls.add_metric([row["source"], "stopped"], row["stopped"])
                 fetched.add_metric([row["source"]], row["fetched"] or 0)
                 new.add_metric([row["source"]], row["new"] or 0)
         yield from (crawls, fetched, new)

@@ -102,6 +102,7 @@ class SourceStats:
     start_failures: int = 0  # feeds, sitemaps or pages of this source that could not be fetched
     start_urls: int = 0
     message: str = ""
+    stopped: str = ""  # why the crawl ended early (shutdown, time limit); such a run is neither success nor failure
 
     @property
     def ok(self) -> bool:

@@ -196,10 +196,11 @@ class Storage:
     # -- Articles ------------------------------------------------------------
 
     def article_id_for(self, *, url: str | None = None, canonical_url: str | None = None) -> int | None:
-        """The id of an original (not duplicate) article stored under this URL or canonical URL."""
+        """The id of the original article stored under this URL or canonical URL (a copy's original)."""
         for column, value in (("url", url), ("canonical_url", canonical_url)):
             if value:
-                rows = list(self.db.query(f"select id from articles where {column} = ? order by id limit 1", [value]))
+                sql = f"select coalesce(duplicate_of, id) as id from articles where {column} = ? order by id limit 1"
+                rows = list(self.db.query(sql, [value]))
                 if rows:
                     return rows[0]["id"]
         return None
@@ -289,7 +290,7 @@ class Storage:
                     "source": source,
                     "started": iso(started),
                     "finished": iso(utcnow()),
-                    "ok": int(stats.ok),
+                    "ok": None if stats.stopped else int(stats.ok),
                     "fetched": stats.fetched,
                     "new_articles": stats.new_articles,
                     "duplicates": stats.duplicates,
@@ -298,6 +299,6 @@ class Storage:
                     "known": stats.known,
                     "skipped": json.dumps(stats.skipped, sort_keys=True),
                     "errors": json.dumps(stats.errors, sort_keys=True),
-                    "message": stats.message,
+                    "message": stats.message or (f"stopped early: {stats.stopped}" if stats.stopped else ""),
                 }
             )

@@ -75,3 +75,11 @@ def test_config_from_environment_variable(tmp_path):
     path = write_config(tmp_path, SOURCE + 'evry = "10m"\n')
     result = run_cli("crawl", env={"NEWSWATCH_CONFIG": str(path)})
     assert result.returncode == 2 and str(path) in result.stderr
+
+
+def test_cron_is_validated_with_the_schedulers_rules(tmp_path):
+    with pytest.raises(ConfigError, match=r"cron: invalid cron expression '0 0 30 2 \*': it never fires"):
+        load_config(write_config(tmp_path, SOURCE + 'cron = "0 0 30 2 *"\n'))
+    with pytest.raises(ConfigError, match=r"cron: invalid cron expression 'every day'"):
+        load_config(write_config(tmp_path, SOURCE + 'cron = "every day"\n'))
+    assert load_config(write_config(tmp_path, SOURCE + 'cron = "0 9 * * 7"\n')).sources[0].cron == "0 9 * * 7"

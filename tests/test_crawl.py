@@ -188,19 +188,20 @@ def test_page_declaring_another_canonical_url_is_stored_as_a_copy(tmp_path, site
 
 
 def test_per_domain_concurrency_is_capped(tmp_path, site):
-    synthetic = put_site(site, 8)
-    lock, state = threading.Lock(), {"now": 0, "peak": 0}
-    release = threading.Event()
+    synthetic = put_site(site, 4)
+    in_flight = threading.Condition()
+    state = {"now": 0, "peak": 0}
 
-    def slow_article(article):
+    def held_article(article):
         def handler(request):
-            with lock:
+            with in_flight:
                 state["now"] += 1
                 state["peak"] = max(state["peak"], state["now"])
-            release.wait(0.2)  # hold the connection so concurrent requests overlap if allowed
-            body = site.lookup(article.path).body
-            with lock:
+                in_flight.notify_all()
+                # Stay in flight until a third request joins (the limit is broken) or 1 s passes.
+                in_flight.wait_for(lambda: state["now"] > 2, timeout=1.0)
                 state["now"] -= 1
+            body = site.lookup(article.path).body
             request.send_response(200)
             request.send_header("Content-Type", "text/html; charset=utf-8")
             request.send_header("Content-Length", str(len(body)))
@@ -210,14 +211,14 @@ def test_per_domain_concurrency_is_capped(tmp_path, site):
         return handler
 
     for article in synthetic.articles:
-        site.route(article.path, slow_article(article))
+        site.route(article.path, held_article(article))
     config = write_config(
         tmp_path,
         f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n',
         defaults=CRAWL_DEFAULTS.replace("max_concurrency_per_domain = 4", "max_concurrency_per_domain = 2"),
     )
     crawl(config)
-    assert query(config, "select count(*) n from articles")[0]["n"] == 8
+    assert query(config, "select count(*) n from articles")[0]["n"] == 4
     assert state["peak"] == 2
 
 

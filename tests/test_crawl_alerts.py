@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 from conftest import crawl, query, write_config
 from newswatch.demo.receivers import WebhookReceiver
+from newswatch.demo.run import demo_sources
+from newswatch.demo.server import SITE
 from newswatch.demo.synthetic import SyntheticArticle, article_page, rss_feed
 
 WORKERS = SyntheticArticle(
@@ -67,3 +70,22 @@ def test_the_first_alert_arrives_while_the_crawl_is_still_running(tmp_path, site
         assert sorted(r.json["title"] for r in hook.requests) == sorted([WORKERS.title, TROOPS.title])
     categories = {r["category"] for r in query(config, "select category from matches")}
     assert categories == {"labor", "troops"}
+
+
+def test_one_alert_per_story_and_story_updates_for_channels_that_ask(tmp_path, demo_site):
+    manifest = json.loads((SITE / "manifest.json").read_text(encoding="utf-8"))
+    story = [p for p in manifest if p["story"] == "feb2023-workers"]
+    with WebhookReceiver() as everything, WebhookReceiver() as default:
+        config = write_config(
+            tmp_path,
+            demo_sources(demo_site.base_url)
+            + f'\n[[alerts.webhook]]\nname = "all"\nurl = "{everything.url}"\n'
+            'events = ["article.matched", "story.updated"]\n'
+            + f'\n[[alerts.webhook]]\nname = "default"\nurl = "{default.url}"\n',
+        )
+        assert crawl(config).returncode == 0
+        titles = {p["title"] for p in story}
+        events = [r.json["event"] for r in everything.requests if r.json["title"] in titles]
+        assert sorted(events) == ["article.matched", "story.updated", "story.updated"]
+        assert [r.json["event"] for r in default.requests if r.json["title"] in titles] == ["article.matched"]
+        assert all(r.json["event"] == "article.matched" for r in default.requests)

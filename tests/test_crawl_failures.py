@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from datetime import datetime, timezone
 
 from conftest import CRAWL_DEFAULTS, crawl, free_port, query, write_config
@@ -156,3 +163,75 @@ def test_missing_database_directory_is_created_and_wal_is_on(tmp_path, site):
 def write_defaults(**crawl_overrides) -> str:
     extra = "".join(f"{key} = {value}\n" for key, value in crawl_overrides.items())
     return CRAWL_DEFAULTS + extra
+
+
+def test_a_stopped_crawl_loses_nothing_and_counts_as_neither_success_nor_failure(tmp_path, site):
+    """SIGTERM to the crawl's process group (as the daemon sends it) while extraction workers run."""
+    synthetic = build_site(30)
+    for path, body in synthetic.pages.items():
+        site.put(path, body)
+    held = synthetic.articles[-1].path
+    release = threading.Event()
+
+    def hold(request):
+        release.wait(20)
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html; charset=utf-8")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    body = site.lookup(held).body
+    site.route(held, hold)
+    config = write_config(
+        tmp_path,
+        f'[[sources]]\nname = "s"\nfeeds = ["{site.url("/news/feed.rss")}"]\n',
+        defaults=write_defaults(extraction_workers=2),
+    )
+    crawl_process = subprocess.Popen(
+        [sys.executable, "-m", "newswatch", "crawl", "--config", str(config), "--quiet"],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (site.hits[held] and stored(config) >= 5):
+            time.sleep(0.1)
+        assert site.hits[held], "the crawl never reached the held page"
+        os.killpg(crawl_process.pid, signal.SIGTERM)
+        release.set()
+        crawl_process.wait(60)
+    finally:
+        release.set()
+        if crawl_process.poll() is None:
+            os.killpg(crawl_process.pid, signal.SIGKILL)
+    run = last_run(config, "s")
+    assert run["ok"] is None and "stopped early" in run["message"]
+    assert query(config, "select status from runs")[0]["status"] == "interrupted"
+    assert not query(config, "select url from urls where kind = 'skipped'")
+    crawl(config)
+    assert stored(config) == 30
+    assert last_run(config, "s")["ok"] == 1
+
+
+def stored(config) -> int:
+    try:
+        return query(config, "select count(*) n from articles")[0]["n"]
+    except sqlite3.OperationalError:  # the crawl has not created the database yet
+        return 0
+
+
+def test_articles_over_the_page_limit_are_fetched_by_the_next_runs(tmp_path, site):
+    for path, body in build_site(3).pages.items():
+        site.put(path, body)
+    config = write_config(
+        tmp_path,
+        f'[[sources]]\nname = "s"\nfeeds = ["{site.url("/news/feed.rss")}"]\n',
+        defaults=write_defaults(max_pages_per_source=1),
+    )
+    counts = []
+    for _ in range(3):
+        crawl(config)
+        counts.append(stored(config))
+    assert counts == [1, 2, 3], "a 304 must not hide the articles the page limit left for later"

@@ -325,3 +325,22 @@ def test_config_error_is_one_line_and_exit_2_before_anything_starts(tmp_path):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "shutdown_timout" in result.stderr and "did you mean" in result.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_a_cron_source_is_scheduled_next_to_an_interval_source(tmp_path, site, hook, daemons):
+    put_articles(site, build_site(1).articles)
+    sources = feed_source("every", site.url("/news/feed.rss")) + (
+        f'\n[[sources]]\nname = "nightly"\nfeeds = ["{site.url("/news/feed.rss")}"]\ncron = "30 2 * * *"\n'
+    )
+    config = daemon_config(tmp_path, hook, sources)
+    daemon = daemons(config, tmp_path / "daemon.log")
+
+    def next_runs():
+        result = run_cli("status", "--config", str(config), "--json")
+        planned = {s["name"]: s["next_run"] for s in json.loads(result.stdout)["sources"]} if result.returncode == 0 else {}
+        return planned if all(planned.get(name) for name in ("every", "nightly")) else None
+
+    planned = wait_until(next_runs, 30, "both sources to be scheduled")
+    nightly = datetime.fromisoformat(planned["nightly"]).astimezone()  # crontab times are local times
+    assert (nightly.hour, nightly.minute) == (2, 30)
+    assert daemon.terminate(timeout=40)[0] == 0

@@ -25,7 +25,8 @@ from newswatch.health import transition
 from newswatch.metrics import MetricsServer
 from newswatch.models import SourceStats, utcnow
 from newswatch.storage import Storage
-from newswatch.triggers import cron_trigger, crontab_weekdays, default_jitter, trigger_for
+from newswatch.crontab import cron_trigger, crontab_weekdays
+from newswatch.triggers import default_jitter, trigger_for
 
 
 def test_crontab_weekdays_count_from_sunday():

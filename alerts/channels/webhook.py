@@ -8,13 +8,13 @@ import http.client
 import json
 import urllib.error
 import urllib.request
-from email.utils import parsedate_to_datetime
 
 from alerts import render
 from alerts.channels import DeliveryError, network_error
 from alerts.config import WebhookConfig
 from alerts.digest import Digest
-from newswatch.models import Alert, utcnow
+from newswatch.models import Alert
+from newswatch.retryafter import retry_after_seconds
 
 USER_AGENT = "newswatch-alerts/0.1"
 
@@ -81,17 +81,5 @@ class WebhookChannel:
             excerpt = ""
         message = f"{status}: {excerpt}" if excerpt else status
         retryable = exc.code == 429 or exc.code >= 500
-        return DeliveryError(message, retryable=retryable, retry_after=retry_after(exc.headers.get("Retry-After")))
+        return DeliveryError(message, retryable=retryable, retry_after=retry_after_seconds(exc.headers.get("Retry-After")))
 
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
-    except (TypeError, ValueError):
-        return None

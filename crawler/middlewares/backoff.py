@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-from email.utils import parsedate_to_datetime
 
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
-from newswatch.models import utcnow
+from newswatch.retryafter import retry_after_seconds
 
-MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After gives the retry up to the next crawl
+MAX_RETRY_AFTER = 300.0  # seconds
 
 
 class RetryBackoffMiddleware:
@@ -27,7 +26,8 @@ class RetryBackoffMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         after = retry_after_seconds(response.headers.get(b"Retry-After"))
         if after is not None:
-            request.meta["retry_after"] = after  # RetryMiddleware copies meta into the retry request
+            # A longer Retry-After leaves the page to the next crawl rather than holding this one.
+            request.meta["retry_after"] = min(after, MAX_RETRY_AFTER)  # RetryMiddleware copies meta into the retry request
         return response
 
     async def process_request(self, request: Request) -> None:
@@ -38,17 +38,3 @@ class RetryBackoffMiddleware:
             await asyncio.sleep(delay)  # the asyncio reactor is Scrapy's default
         return None
 
-
-def retry_after_seconds(value: bytes | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date), capped; None if absent or invalid."""
-    if not value:
-        return None
-    text = value.decode("latin-1").strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            seconds = (parsedate_to_datetime(text) - utcnow()).total_seconds()
-        except (TypeError, ValueError):
-            return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)

@@ -185,14 +185,19 @@ class NewsSpider(scrapy.Spider):
             stats.message = message
 
     def closed(self, reason: str) -> None:
-        """Keep feed validators only for sources that ran without transient errors.
+        """Keep feed validators only for sources that fetched everything they listed.
 
-        Otherwise the next run's 304 would hide an article this run failed to fetch.
+        Otherwise the next run's 304 would hide an article this run failed (or had no room) to fetch.
         """
+        if reason != "finished":
+            for stats in self.report.values():
+                stats.stopped = reason
         clean = {
             name
             for name, stats in self.report.items()
-            if reason == "finished" and not any(is_transient(r) for r in stats.errors)
+            if reason == "finished"
+            and not any(is_transient(r) for r in stats.errors)
+            and "page-limit" not in stats.skipped  # the articles over the limit are for the next run
         }
         with self.storage.transaction():
             for url, v in self.validators.items():

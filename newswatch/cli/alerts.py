@@ -117,7 +117,7 @@ def retry_command(config_path: str | None, channel_name: str | None) -> None:
 
 def _deliver(config: Config) -> None:
     dispatcher = Dispatcher(config)
-    report: DeliveryReport = dispatcher.deliver_due(wait=True)
+    report: DeliveryReport = dispatcher.deliver_due()
     click.echo(f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}")
     for problem in report.problems:
         click.echo(f"  failed: {problem}")

@@ -55,7 +55,7 @@ def summary_table(report: dict[str, SourceStats]) -> str:
     header = ("source", "status", "fetched", "new", "dup", "matched", "304", "known", "skipped", "errors")
     rows = [header]
     for name, s in report.items():
-        status = "ok" if s.ok else "FAILED"
+        status = "stopped" if s.stopped else "ok" if s.ok else "FAILED"
         rows.append(
             (
                 name,

@@ -142,7 +142,8 @@ def render(report: dict, now: datetime) -> str:
 def _last_run(s: dict, now: datetime) -> str:
     if s["last_run"] is None:
         return "never"
-    return f"{_ago(s['last_run'], now)} ({'ok' if s['last_run_ok'] else 'FAILED'})"
+    outcome = "stopped" if s["last_run_ok"] is None else "ok" if s["last_run_ok"] else "FAILED"
+    return f"{_ago(s['last_run'], now)} ({outcome})"
 
 
 def _next_run(s: dict, now: datetime) -> str:

@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from newswatch.configreader import REQUIRED, Table
+from newswatch.configreader import NAME, REQUIRED, Table
 from newswatch.errors import ConfigError
 
 BUILTIN_CATEGORIES = ("labor", "troops", "munitions")
 FIELDS = ("title", "text")
 DEFAULT_RULES = Path(__file__).with_name("default.toml")
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _NOT_IN_TERMS = set('?()[]{}|\\^$+"')
 
@@ -130,7 +129,7 @@ def load_default_rules() -> tuple[Rule, ...]:
 def _term_lists(t: Table) -> dict[str, tuple[Term, ...]]:
     lists = {}
     for name in t.data:
-        if not _NAME.match(name):
+        if not NAME.match(name):
             raise t.error(name, "list names must be letters, digits, '.', '_' or '-'")
         lists[name] = _terms(t, name, {}, allow_lists=False)
     t.done()
@@ -156,10 +155,7 @@ def _terms(t: Table, key: str, lists: dict[str, tuple[Term, ...]], allow_lists: 
 
 
 def _rule(t: Table, categories: tuple[str, ...], lists: dict[str, tuple[Term, ...]]) -> Rule:
-    name = t.str("name", REQUIRED)
-    if not _NAME.match(name):
-        raise t.error("name", f"{name!r} must be letters, digits, '.', '_' or '-'")
-    t.where = f"{t.where} ({name})"
+    name = t.name()
     category = t.str("category", REQUIRED)
     if category not in categories:
         raise t.error(
@@ -198,7 +194,7 @@ def _groups(t: Table, lists: dict[str, tuple[Term, ...]]) -> tuple[Group, ...]:
         raise t.error(None, 'needs at least one group of terms, as in [rules.groups] who = ["North Korea", "DPRK"]')
     groups = []
     for name in t.data:
-        if not _NAME.match(name):
+        if not NAME.match(name):
             raise t.error(name, "group names must be letters, digits, '.', '_' or '-'")
         terms = _terms(t, name, lists)
         if not terms:
