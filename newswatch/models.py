@@ -102,7 +102,7 @@ class SourceStats:
     start_failures: int = 0  # feeds, sitemaps or pages of this source that could not be fetched
     start_urls: int = 0
     message: str = ""
-    stopped: str = ""  # why the crawl ended early (shutdown, time limit); such a run is neither success nor failure
+    stopped: str = ""  # "shutdown" when a signal ended the crawl early: neither a success nor a failure
 
     @property
     def ok(self) -> bool:

@@ -189,7 +189,7 @@ class NewsSpider(scrapy.Spider):
 
         Otherwise the next run's 304 would hide an article this run failed (or had no room) to fetch.
         """
-        if reason != "finished":
+        if reason == "shutdown":  # SIGTERM or Ctrl-C: the run says nothing about the source's health
             for stats in self.report.values():
                 stats.stopped = reason
         clean = {
