@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+POOL_AFTER = 40  # pages a one-off crawl extracts in its own process before it starts the pool (bench/crawl.py)
+
 _worker_extractor: Extractor | None = None
 
 
@@ -43,35 +45,50 @@ def _extract_in_worker(html: str, url: str) -> Document | Skip:
 
 
 class ExtractionPipeline:
-    """Runs trafilatura and our cleaner; in a process pool when `extraction_workers` is set."""
+    """Runs trafilatura and our cleaner, in a pool of `extraction_workers` processes once the work pays for it.
+
+    A pool costs about a second of CPU to start: the long-lived engine starts it once and keeps it
+    warm; a one-off crawl extracts its first POOL_AFTER pages here and starts the pool only if more come.
+    """
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.pool: ProcessPoolExecutor | None = None
+        self.pages = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ExtractionPipeline":
         return cls(crawler)
 
     def open_spider(self) -> None:
-        config = self.crawler.spider.config
-        self.extractor = Extractor(config.extraction)
-        if config.crawl.extraction_workers:
-            # spawn, not fork: the crawl process runs threads (the reactor's, the alert dispatcher's).
-            self.pool = ProcessPoolExecutor(
-                config.crawl.extraction_workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
-                initargs=(config.extraction,),
-            )
-            for _ in range(config.crawl.extraction_workers):
-                self.pool.submit(int)  # start the workers now, while the feeds are being fetched
+        spider = self.crawler.spider
+        self.config = spider.config
+        self.extractor = Extractor(self.config.extraction)
+        if spider.keep_alive:
+            self._start_pool()
+
+    def _start_pool(self) -> None:
+        workers = self.config.crawl.extraction_workers
+        if not workers or self.pool:
+            return
+        # spawn, not fork: the crawl process runs threads (the reactor's, the alert dispatcher's).
+        self.pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self.config.extraction,),
+        )
+        for _ in range(workers):
+            self.pool.submit(int)  # start the workers now, while the listings are being fetched
 
     def close_spider(self) -> None:
         if self.pool:
             self.pool.shutdown(cancel_futures=True)
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
+        self.pages += 1
+        if self.pages == POOL_AFTER:
+            self._start_pool()
         try:
             if self.pool:
                 future = self.pool.submit(_extract_in_worker, item.html, item.url)
@@ -97,7 +114,6 @@ class StoragePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
-        self.report = spider.report
         self.storage = spider.storage
         self.dispatcher = spider.dispatcher
         self._ingestor: Ingestor | None = None
@@ -112,7 +128,7 @@ class StoragePipeline:
         return self._ingestor
 
     def process_item(self, item: FetchedPage) -> FetchedPage:
-        stats = self.report[item.source]
+        stats = item.run.stats
         result = item.result
         if result is None:
             stats.error("extraction-failed")

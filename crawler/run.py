@@ -1,7 +1,7 @@
-"""Run one crawl of the configured sources in this process and record it as a crawl run.
+"""`newswatch crawl`: one crawl of the selected sources in this process, recorded as one crawl run.
 
-Scrapy's reactor cannot be restarted, so this runs once per process: the CLI calls it once,
-and the daemon starts one `newswatch crawl` subprocess per scheduled run.
+Scrapy's reactor cannot be restarted, so this runs once per process; the daemon's long-lived
+engine (crawler/engine.py) feeds its runs into one crawl instead.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from scrapy.crawler import CrawlerProcess
 from twisted.python.failure import Failure
 
 from alerts.delivery import Dispatcher
+from crawler.runs import SourceRun
 from crawler.settings import scrapy_settings
 from crawler.spiders.news import NewsSpider
 from newswatch.config import Config, SourceConfig
@@ -52,7 +53,8 @@ def crawl(
     """Fetch every selected source once; alerts go out right after each article commits."""
     sources = select_sources(config, source_names)
     storage = Storage(config.storage.database)
-    report = {s.name: SourceStats() for s in sources}
+    runs = [SourceRun(source, config.daemon.crawl_timeout) for source in sources]
+    report = {run.name: run.stats for run in runs}
     started = utcnow()
     run_id = storage.start_run([s.name for s in sources])
     dispatcher = Dispatcher(config) if deliver else None
@@ -64,11 +66,9 @@ def crawl(
         failures: list[Failure] = []
         process.crawl(
             NewsSpider,
-            sources=sources,
-            storage=storage,
-            report=report,
-            max_pages=config.crawl.max_pages_per_source,
             config=config,
+            storage=storage,
+            runs=runs,
             dispatcher=dispatcher,
         ).addErrback(failures.append)
         if ticker:

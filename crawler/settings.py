@@ -7,6 +7,7 @@ from typing import Any
 from newswatch.config import Config
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.runs.EndedRunMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
     # Above RetryMiddleware (550): sees a response's Retry-After first, and delays the retry it makes.
@@ -43,7 +44,14 @@ def scrapy_settings(config: Config, log_level: str = "WARNING") -> dict[str, Any
         "REDIRECT_MAX_TIMES": crawl.max_redirects,
         "HTTPCACHE_ENABLED": crawl.http_cache,
         "HTTPCACHE_DIR": str(config.storage.database.parent / "httpcache"),
-        "CLOSESPIDER_TIMEOUT": config.daemon.crawl_timeout,
+        # Polls (feeds, sitemaps, section pages) keep the per-domain concurrency but skip the delay and the
+        # throttle: a conditional request answered 304 costs the site next to nothing (crawler/downloader.py).
+        "NEWSWATCH_POLL_DELAY": crawl.poll_delay,
+        "NEWSWATCH_ROBOTSTXT_TTL": crawl.robots_txt_ttl,
+        "NEWSWATCH_DNS_TTL": crawl.dns_ttl,
+        "DNS_RESOLVER": "crawler.dns.ExpiringResolver",
+        "DNSCACHE_SIZE": 100_000,
+        "URLLENGTH_LIMIT": 2083,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": log_level,

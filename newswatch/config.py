@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alerts.config import AlertsConfig, check_categories, parse_alerts
@@ -39,7 +39,10 @@ class CrawlConfig:
     max_redirects: int = 10
     max_pages_per_source: int = 2_000
     http_cache: bool = False
-    extraction_workers: int = 0  # 0: extract in the crawl process; N: a pool of N processes
+    extraction_workers: int = field(default_factory=lambda: os.cpu_count() or 1)  # 0: no pool
+    poll_delay: float = 0.0  # seconds between polls of one host (feeds, sitemaps, section pages)
+    robots_txt_ttl: float = 86400.0
+    dns_ttl: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class DaemonConfig:
     jitter: float | None = None  # seconds; None: a tenth of each source's interval, at most 60 s
     crawl_timeout: float = 900.0
     shutdown_timeout: float = 30.0
+    crawl_workers: int = 1  # long-lived crawl engine processes
+    engine_stall_timeout: float = 60.0  # an engine silent for longer is killed and restarted
     failing_after: int = 3
     retry_every: float = 60.0
     metrics_port: int | None = None
@@ -165,6 +170,9 @@ def _crawl(t: Table) -> CrawlConfig:
         max_pages_per_source=t.int("max_pages_per_source", d.max_pages_per_source, minimum=1),
         http_cache=t.bool("http_cache", d.http_cache),
         extraction_workers=t.int("extraction_workers", d.extraction_workers, minimum=0),
+        poll_delay=t.number("poll_delay", d.poll_delay, minimum=0),
+        robots_txt_ttl=t.duration("robots_txt_ttl", "1d"),
+        dns_ttl=t.duration("dns_ttl", "1h"),
     )
     if not c.user_agent.strip():
         raise t.error("user_agent", "must not be empty: sites need to know who is crawling")
@@ -281,6 +289,8 @@ def _daemon(t: Table) -> DaemonConfig:
         jitter=t.duration("jitter", None),
         crawl_timeout=t.duration("crawl_timeout", "15m"),
         shutdown_timeout=t.duration("shutdown_timeout", "30s"),
+        crawl_workers=t.int("crawl_workers", d.crawl_workers, minimum=1),
+        engine_stall_timeout=t.duration("engine_stall_timeout", "60s"),
         failing_after=t.int("failing_after", d.failing_after, minimum=1),
         retry_every=t.duration("retry_every", "1m"),
         metrics_port=port,

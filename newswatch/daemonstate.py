@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from contextlib import closing, contextmanager
@@ -30,6 +31,7 @@ class DaemonInfo:
     started: datetime
     heartbeat: datetime
     stopped: datetime | None
+    engine_pids: tuple[int, ...] = ()  # its crawl engines
 
     def running(self, now: datetime) -> bool:
         return self.stopped is None and now - self.heartbeat < ALIVE_WITHIN
@@ -55,7 +57,11 @@ def reading(database: Path) -> Iterator[sqlite_utils.Database]:
 def ensure_schema(db: sqlite_utils.Database) -> None:
     with db.atomic():
         if "daemon" not in db.table_names():
-            db["daemon"].create({"id": int, "pid": int, "started": str, "heartbeat": str, "stopped": str}, pk="id")
+            db["daemon"].create(
+                {"id": int, "pid": int, "started": str, "heartbeat": str, "stopped": str, "engine_pids": str}, pk="id"
+            )
+        elif "engine_pids" not in db["daemon"].columns_dict:
+            db["daemon"].add_column("engine_pids", str)
         if "schedule" not in db.table_names():
             db["schedule"].create(
                 {"source": str, "next_run": str, "running_since": str, "crawl_pid": int, "updated": str}, pk="source"
@@ -73,6 +79,11 @@ def mark_started(db: sqlite_utils.Database) -> None:
 def beat(db: sqlite_utils.Database) -> None:
     with db.atomic():
         db.execute("update daemon set heartbeat = ? where id = 1", [iso(utcnow())])
+
+
+def set_engines(db: sqlite_utils.Database, pids: list[int]) -> None:
+    with db.atomic():
+        db.execute("update daemon set engine_pids = ? where id = 1", [json.dumps(pids)])
 
 
 def mark_stopped(db: sqlite_utils.Database) -> None:
@@ -113,6 +124,7 @@ def read_daemon(db: sqlite_utils.Database) -> DaemonInfo | None:
         started=datetime.fromisoformat(row["started"]),
         heartbeat=datetime.fromisoformat(row["heartbeat"]),
         stopped=_when(row["stopped"]),
+        engine_pids=tuple(json.loads(row.get("engine_pids") or "[]")),
     )
 
 

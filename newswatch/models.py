@@ -103,11 +103,12 @@ class SourceStats:
     start_urls: int = 0
     message: str = ""
     stopped: str = ""  # "shutdown" when a signal ended the crawl early: neither a success nor a failure
+    timed_out: bool = False  # the run hit [daemon] crawl_timeout; what it had not fetched was dropped
 
     @property
     def ok(self) -> bool:
-        """A source fails when none of its feeds, sitemaps or pages could be fetched."""
-        return self.start_urls == 0 or self.start_failures < self.start_urls
+        """A source fails when it ran out of time or none of its feeds, sitemaps or pages could be fetched."""
+        return not self.timed_out and (self.start_urls == 0 or self.start_failures < self.start_urls)
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1

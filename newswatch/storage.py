@@ -282,9 +282,9 @@ class Storage:
                 run_id, {"finished": iso(utcnow()), "status": status, "stats": json.dumps(stats, sort_keys=True)}
             )
 
-    def record_source_run(self, run_id: int, source: str, started: datetime, stats: SourceStats) -> None:
+    def record_source_run(self, run_id: int, source: str, started: datetime, stats: SourceStats) -> int:
         with self.transaction():
-            self.db["source_runs"].insert(
+            return self.db["source_runs"].insert(
                 {
                     "run_id": run_id,
                     "source": source,
@@ -301,4 +301,4 @@ class Storage:
                     "errors": json.dumps(stats.errors, sort_keys=True),
                     "message": stats.message or (f"stopped early: {stats.stopped}" if stats.stopped else ""),
                 }
-            )
+            ).last_pk

@@ -1,4 +1,4 @@
-"""The daemon's pieces on their own: schedules, crawl subprocess limits, health transitions, log redaction."""
+"""The daemon's pieces on their own: schedules, engine supervision, health transitions, log redaction."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import pytest
 from newswatch.cli.run import RedactSecrets, secret_values
 from conftest import write_config
 from newswatch.config import SourceConfig, load_config
-from newswatch.crawlprocess import CrawlProcesses
+from newswatch.daemon.supervisor import EngineSupervisor
 from newswatch.health import transition
 from newswatch.metrics import MetricsServer
 from newswatch.models import SourceStats, utcnow
@@ -110,68 +110,82 @@ def test_secrets_never_reach_the_log(tmp_path, monkeypatch):
     assert "RuntimeError: POST *** refused" in text
 
 
-# A crawl that ignores the polite SIGTERM and has a child of its own (as extraction workers would
-# be); it prints the child's pid and creates the file named by its argument once it is ready.
-HANG = textwrap.dedent(
+# An engine that ignores the polite SIGTERM and has a child of its own (as extraction workers are);
+# it says its child's pid, beats `beats` times a tenth of a second apart, then hangs without a word.
+ENGINE = textwrap.dedent(
     """
-    import pathlib, signal, subprocess, sys, time
+    import signal, subprocess, sys, time
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-    print(child.pid, file=sys.stderr, flush=True)
-    pathlib.Path(sys.argv[1]).touch()
+    print("child", child.pid, flush=True)
+    for _ in range(int(sys.argv[1])):
+        print("beat", flush=True)
+        time.sleep(0.1)
     time.sleep(600)
     """
 )
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    state = open(f"/proc/{pid}/stat").read().split()[2]
-    return state == "Z"
+class Heard:
+    """What a supervisor reported: the engine's lines and the pids of the engines it lost."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.lost: list[int] = []
+        self.event = threading.Event()
+
+    def line(self, text: str) -> None:
+        self.lines.append(text)
+        self.event.set()
+
+    def children(self) -> list[int]:
+        return [int(line.split()[1]) for line in self.lines if line.startswith("child ")]
 
 
-def test_a_crawl_over_its_time_limit_is_killed_with_its_children(tmp_path):
-    crawls = CrawlProcesses(term_grace=0.5)
-    started = time.monotonic()
-    done = crawls.run([sys.executable, "-c", HANG, str(tmp_path / "ready")], "slow", timeout=1.0)
-    assert done.timed_out and not done.stopped
-    assert done.returncode == -signal.SIGKILL
-    assert time.monotonic() - started < 1.0 + 0.5 + 3.0  # limit, grace after SIGTERM, slack
-    grandchild = int(done.output_tail[0])
-    deadline = time.monotonic() + 5
-    while not _gone(grandchild) and time.monotonic() < deadline:
+def _poll(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
         time.sleep(0.05)
-    assert _gone(grandchild)
-    assert crawls.running() == {}
+    return condition()
 
 
-def test_stop_all_ends_running_crawls_by_the_deadline(tmp_path):
-    crawls = CrawlProcesses()
-    result = {}
-    ready = tmp_path / "ready"
-    command = [sys.executable, "-c", HANG, str(ready)]
-    thread = threading.Thread(target=lambda: result.update(done=crawls.run(command, "slow", timeout=60)))
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not ready.exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert "slow" in crawls.running()
-    killed = crawls.stop_all(time.monotonic() + 0.5)
-    thread.join(5)
-    assert killed == ["slow"]
-    assert result["done"].stopped and not result["done"].timed_out
-    late = crawls.run([sys.executable, "-c", "print('never')"], "late", timeout=5)
-    assert late.stopped and late.output_tail == ()
+def _gone(pid: int) -> bool:
+    """True once `pid` has exited (a zombie waiting for init to reap it counts as gone)."""
+    try:
+        status = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return True
+    return status.rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
 
-def test_crawl_error_output_is_kept_for_the_failure_message():
-    crawls = CrawlProcesses()
-    done = crawls.run([sys.executable, "-c", "import sys; print('table'); sys.exit('boom: feed broken')"], "x", 10)
-    assert done.returncode == 1 and not done.timed_out
-    assert done.output_tail == ("boom: feed broken",)
+def test_an_engine_that_stops_beating_is_killed_with_its_children_and_restarted():
+    heard = Heard()
+    supervisor = EngineSupervisor([sys.executable, "-c", ENGINE, "3"], 1.0, heard.line, heard.lost.append)
+    supervisor.start()
+    first = supervisor.pid
+    try:
+        assert _poll(lambda: heard.children(), 10)
+        assert _poll(lambda: (supervisor.check(), supervisor.pid not in (None, first))[1], 15)
+        assert heard.lost == [first] and supervisor.restarts == 1
+        assert _poll(lambda: _gone(heard.children()[0]), 5), "the hung engine's child outlived it"
+        assert _poll(lambda: len(heard.children()) == 2, 10), "the new engine did not start"
+    finally:
+        assert not supervisor.stop(time.monotonic() + 0.5)  # it ignores SIGTERM: killed at the deadline
+    assert _poll(lambda: all(_gone(pid) for pid in heard.children()), 5)
+
+
+def test_an_engine_that_exits_is_restarted_and_its_lines_reach_the_daemon():
+    heard = Heard()
+    script = "import sys; print('done feed 7', flush=True); sys.exit(3)"
+    supervisor = EngineSupervisor([sys.executable, "-c", script], 60.0, heard.line, heard.lost.append)
+    supervisor.start()
+    first = supervisor.pid
+    assert _poll(lambda: (supervisor.check(), heard.lost)[1], 10)
+    assert heard.lost[0] == first and supervisor.pid not in (None, first)  # the first restart comes at once
+    assert heard.lines[0] == "done feed 7"
+    supervisor.stop(time.monotonic() + 5)
 
 
 def test_metrics_and_health_endpoints(tmp_path):

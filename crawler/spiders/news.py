@@ -7,75 +7,92 @@ links they list are fetched only if their canonical URL was never fetched before
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass
-from typing import Any, AsyncIterator, Iterable, Iterator
+import time
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator
 
 import charset_normalizer
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
+from scrapy.utils.asyncio import create_looping_call
 from twisted.python.failure import Failure
 
 from crawler.errors import classify_failure, is_transient
 from crawler.items import FetchedPage
+from crawler.runs import SourceRun, Validators
 from crawler.spiders.feed import MalformedFeed, feed_links
 from crawler.spiders.listing import listing_links
 from crawler.spiders.sitemap import MalformedSitemap, sitemap_links
 from alerts.delivery import Dispatcher
-from newswatch.config import Config, SourceConfig
-from newswatch.models import SourceStats, utcnow
+from newswatch.config import Config
+from newswatch.models import utcnow
 from newswatch.storage import Storage
 from newswatch.urls import canonicalize, desktop_url
 
 MAX_SITEMAP_DEPTH = 3
 HTML_TYPES = (b"text/html", b"application/xhtml")
 NON_ASCII_RUN = re.compile(rb"[\x80-\xff][^<>]*")
+EXPIRE_EVERY = 1.0  # seconds between checks of the runs' time limits
 
-
-@dataclass(frozen=True)
-class Validators:
-    """What a feed, sitemap or section page answered, kept for the next run's conditional GET."""
-
-    kind: str
-    source: str
-    status: int
-    etag: str | None
-    last_modified: str | None
+RunDone = Callable[[SourceRun], None]
 
 
 class NewsSpider(scrapy.Spider):
+    """Crawls source runs: those given at the start, and, in a long-lived engine, those added later."""
+
     name = "newswatch"
 
     def __init__(
         self,
         config: Config,
-        sources: Iterable[SourceConfig],
         storage: Storage,
-        report: dict[str, SourceStats],
-        max_pages: int,
+        runs: Iterable[SourceRun] = (),
+        on_run_done: RunDone | None = None,
+        keep_alive: bool = False,
         dispatcher: Dispatcher | None = None,
         **kw: Any,
     ):
         super().__init__(**kw)
         self.config = config
         self.dispatcher = dispatcher  # woken by the storage pipeline after each commit
-        self.sources = {s.name: s for s in sources}
         self.storage = storage
-        self.report = report
-        self.max_pages = max_pages
-        self.scheduled: Counter[str] = Counter()
-        self.seen: set[str] = set()
-        self.validators: dict[str, Validators] = {}
+        self.initial = list(runs)
+        self.on_run_done = on_run_done
+        self.keep_alive = keep_alive  # the engine's spider waits for more runs instead of closing when idle
+        self.active: dict[str, SourceRun] = {}
+        self.fetching: set[str] = set()  # article URLs requested by any run and not yet settled
+        self._expiry: Any = None  # the time-limit check, started with the spider (the reactor is up then)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "NewsSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(spider._item_settled, signal=signal)
+        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
+        return spider
 
     async def start(self) -> AsyncIterator[Request]:
-        for source in self.sources.values():
-            stats = self.report[source.name]
-            for kind, urls in (("feed", source.feeds), ("sitemap", source.sitemaps), ("page", source.pages)):
-                for url in urls:
-                    stats.start_urls += 1
-                    yield self._listing_request(url, source.name, kind, depth=0)
+        for run in self.initial:
+            for request in self._begin(run):
+                yield request
 
-    def _listing_request(self, url: str, source: str, kind: str, depth: int) -> Request:
+    def add_run(self, run: SourceRun) -> None:
+        """Schedule a run into the running crawl (the engine calls this on the reactor thread)."""
+        for request in self._begin(run):
+            self.crawler.engine.crawl(request)
+
+    def _begin(self, run: SourceRun) -> Iterator[Request]:
+        self.active[run.name] = run
+        for kind, urls in (("feed", run.source.feeds), ("sitemap", run.source.sitemaps), ("page", run.source.pages)):
+            for url in urls:
+                run.stats.start_urls += 1
+                yield self._listing_request(url, run, kind, depth=0)
+
+    def _listing_request(self, url: str, run: SourceRun, kind: str, depth: int) -> Request:
+        run.pending += 1
         return Request(
             url,
             callback=self.parse_listing,
@@ -83,24 +100,33 @@ class NewsSpider(scrapy.Spider):
             dont_filter=True,
             priority=10,
             meta={
-                "source": source,
+                "run": run,
                 "kind": kind,
                 "depth": depth,
                 "start": depth == 0,
                 "conditional": True,
+                "poll": True,
+                "autothrottle_dont_adjust_delay": True,
                 "handle_httpstatus_list": [304],
             },
         )
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
-        source, kind = response.meta["source"], response.meta["kind"]
-        stats = self.report[source]
+        run, kind = response.meta["run"], response.meta["kind"]
+        try:
+            if not run.ended:
+                yield from self._listed(response, run, kind)
+        finally:
+            self._settle(run)
+
+    def _listed(self, response: Response, run: SourceRun, kind: str) -> Iterator[Request]:
+        stats = run.stats
         stats.fetched += 1
         if response.status == 304:
             stats.not_modified += 1
             return
-        self.validators[response.url] = Validators(
-            kind, source, response.status, _header(response, b"ETag"), _header(response, b"Last-Modified")
+        run.validators[response.url] = Validators(
+            kind, response.status, _header(response, b"ETag"), _header(response, b"Last-Modified")
         )
         try:
             if kind == "feed":
@@ -109,31 +135,36 @@ class NewsSpider(scrapy.Spider):
                 found = sitemap_links(response.body, response.url)
                 if response.meta["depth"] < MAX_SITEMAP_DEPTH:
                     for child in found.sitemaps:
-                        yield self._listing_request(child, source, "sitemap", response.meta["depth"] + 1)
+                        yield self._listing_request(child, run, "sitemap", response.meta["depth"] + 1)
                 links = found.pages
             else:
                 if not isinstance(response, TextResponse):
                     raise ValueError("binary")
-                links = listing_links(response, self.sources[source].follow)
+                links = listing_links(response, run.source.follow)
         except (MalformedFeed, MalformedSitemap, ValueError) as exc:
             reason = {"feed": "malformed-feed", "sitemap": "malformed-sitemap"}.get(kind, "malformed-page")
-            self._fail(response.meta, reason, f"{response.url}: {exc}")
+            self._fail(run, response.meta, reason, f"{response.url}: {exc}")
             return
-        yield from self._article_requests(links, source)
+        yield from self._article_requests(links, run)
 
-    def _article_requests(self, links: list[str], source: str) -> Iterator[Request]:
-        stats = self.report[source]
+    def _article_requests(self, links: list[str], run: SourceRun) -> Iterator[Request]:
+        stats = run.stats
+        longest = self.settings.getint("URLLENGTH_LIMIT")
         # desktop_url: an AMP or mobile link is fetched as the regular edition, the same article once.
-        wanted = [u for u in dict.fromkeys(desktop_url(link) for link in links) if u not in self.seen]
+        wanted = [u for u in dict.fromkeys(desktop_url(link) for link in links) if u not in run.seen]
         known = self.storage.known_urls(wanted)
         for url in wanted:
-            self.seen.add(url)
-            if url in known:
+            run.seen.add(url)
+            if url in known or url in self.fetching:
                 stats.known += 1
-            elif self.scheduled[source] >= self.max_pages:
+            elif longest and len(url) > longest:
+                stats.skip("url-too-long")  # Scrapy would drop it without a word
+            elif run.scheduled >= self.config.crawl.max_pages_per_source:
                 stats.skip("page-limit")
             else:
-                self.scheduled[source] += 1
+                run.scheduled += 1
+                run.pending += 1
+                self.fetching.add(url)
                 # dont_filter: URLs are de-duplicated above by canonical form; Scrapy's filter would also
                 # silently drop the second hop of a redirect loop instead of reporting it.
                 yield Request(
@@ -141,70 +172,118 @@ class NewsSpider(scrapy.Spider):
                     callback=self.parse_article,
                     errback=self.on_error,
                     dont_filter=True,
-                    meta={"source": source, "kind": "article"},
+                    meta={"run": run, "kind": "article", "article": url},
                 )
 
     def parse_article(self, response: Response) -> Iterator[FetchedPage]:
-        source = response.meta["source"]
-        stats = self.report[source]
+        run = response.meta["run"]
+        page = None if run.ended else self._page(response, run)
+        if page is None:
+            self._settle(run, response.meta["article"])
+            return
+        yield page  # settled by the item signals once the pipelines are through with it
+
+    def _page(self, response: Response, run: SourceRun) -> FetchedPage | None:
+        stats = run.stats
         stats.fetched += 1
         redirected_from = tuple(canonicalize(u) for u in response.meta.get("redirect_urls", ()))
         content_type = _header(response, b"Content-Type") or ""
         if not isinstance(response, TextResponse) or not content_type.lower().encode().startswith(HTML_TYPES):
             stats.skip("not-html")
             for url in (*redirected_from, canonicalize(response.url)):
-                self.storage.remember_url(url, "skipped", source, response.status, reason="not-html")
-            return
+                self.storage.remember_url(url, "skipped", run.name, response.status, reason="not-html")
+            return None
         html, repaired = decode_html(response)
         if repaired:
             stats.error("charset-mismatch")
-        yield FetchedPage(
-            source=source,
+        return FetchedPage(
+            run=run,
             url=canonicalize(response.url),
             html=html,
             fetched=utcnow(),
             redirected_from=redirected_from,
+            listed=response.meta["article"],
         )
 
     def on_error(self, failure: Failure) -> None:
+        meta = failure.request.meta
+        run = meta["run"]
+        try:
+            if not run.ended:
+                self._failed(failure, run)
+        finally:
+            self._settle(run, meta.get("article"))
+
+    def _failed(self, failure: Failure, run: SourceRun) -> None:
         request = failure.request
         reason = classify_failure(failure)
-        meta = request.meta
         if reason == "robots.txt":
-            self.report[meta["source"]].skip("robots.txt")
+            run.stats.skip("robots.txt")
             return
-        if meta["kind"] == "article" and not is_transient(reason):
-            self.storage.remember_url(canonicalize(request.url), "error", meta["source"], reason=reason)
-        self._fail(meta, reason, f"{request.url}: {reason}")
+        if request.meta["kind"] == "article" and not is_transient(reason):
+            self.storage.remember_url(canonicalize(request.url), "error", run.name, reason=reason)
+        self._fail(run, request.meta, reason, f"{request.url}: {reason}")
 
-    def _fail(self, meta: dict, reason: str, message: str) -> None:
-        stats = self.report[meta["source"]]
-        stats.error(reason)
+    def _fail(self, run: SourceRun, meta: dict, reason: str, message: str) -> None:
+        run.stats.error(reason)
         if meta.get("start"):
-            stats.start_failures += 1
-            stats.message = message
+            run.stats.start_failures += 1
+            run.stats.message = message
+
+    # -- the end of runs ------------------------------------------------------
+
+    def _item_settled(self, item: FetchedPage, **_: Any) -> None:
+        self._settle(item.run, item.listed)
+
+    def _settle(self, run: SourceRun, article: str | None = None) -> None:
+        """One request or item of `run` is through; the run ends with its last one."""
+        if article:
+            self.fetching.discard(article)
+        run.pending -= 1
+        if run.pending <= 0 and not run.ended:
+            # Once a stop signal arrived, what a run did says nothing sure about the source: it was cut short.
+            self._end(run, "finished" if self.crawler.crawling else "shutdown")
+
+    def _end(self, run: SourceRun, reason: str) -> None:
+        """Close a run. Its feed validators are kept only if it fetched everything they listed:
+        otherwise the next run's 304 would hide an article this run failed (or had no room) to fetch."""
+        run.ended = reason
+        if reason == "timeout":
+            run.stats.timed_out = True
+            run.stats.error("crawl-timeout")
+            limit = f"stopped after {run.time_limit:g}s ([daemon] crawl_timeout)"
+            run.stats.message = "; ".join(m for m in (limit, run.stats.message) if m)
+        elif reason == "shutdown":  # SIGTERM or Ctrl-C: the run says nothing about the source's health
+            run.stats.stopped = reason
+        if self.active.get(run.name) is run:
+            del self.active[run.name]
+        if run.clean():
+            with self.storage.transaction():
+                for url, v in run.validators.items():
+                    self.storage.remember_url(
+                        url, v.kind, run.name, v.status, etag=v.etag, last_modified=v.last_modified
+                    )
+        if self.on_run_done:
+            self.on_run_done(run)
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for run in [r for r in self.active.values() if r.overdue(now)]:
+            self._end(run, "timeout")
+
+    def _opened(self, spider: scrapy.Spider) -> None:
+        self._expiry = create_looping_call(self._expire)
+        self._expiry.start(EXPIRE_EVERY, now=False)
+
+    def _idle(self, spider: scrapy.Spider) -> None:
+        if self.keep_alive:
+            raise DontCloseSpider
 
     def closed(self, reason: str) -> None:
-        """Keep feed validators only for sources that fetched everything they listed.
-
-        Otherwise the next run's 304 would hide an article this run failed (or had no room) to fetch.
-        """
-        if reason == "shutdown":  # SIGTERM or Ctrl-C: the run says nothing about the source's health
-            for stats in self.report.values():
-                stats.stopped = reason
-        clean = {
-            name
-            for name, stats in self.report.items()
-            if reason == "finished"
-            and not any(is_transient(r) for r in stats.errors)
-            and "page-limit" not in stats.skipped  # the articles over the limit are for the next run
-        }
-        with self.storage.transaction():
-            for url, v in self.validators.items():
-                if v.source in clean:
-                    self.storage.remember_url(
-                        url, v.kind, v.source, v.status, etag=v.etag, last_modified=v.last_modified
-                    )
+        if self._expiry is not None and self._expiry.running:
+            self._expiry.stop()
+        for run in list(self.active.values()):
+            self._end(run, "shutdown" if reason == "shutdown" else reason)
 
 
 def decode_html(response: TextResponse) -> tuple[str, bool]:

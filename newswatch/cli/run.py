@@ -27,9 +27,10 @@ MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words
 def run(config_path: str | None, log_level: str, log_file: str | None) -> None:
     """Crawl every enabled source on its schedule and deliver alerts until stopped.
 
-    Each source is crawled every `every` (or on its `cron` expression) in a
-    subprocess of its own; failed deliveries are retried and digests sent on
-    time. SIGTERM or Ctrl-C stops it within [daemon] shutdown_timeout.
+    Each source is crawled every `every` (or on its `cron` expression) by one
+    long-lived crawl engine process that the daemon watches and restarts; failed
+    deliveries are retried and digests sent on time. SIGTERM or Ctrl-C stops it
+    within [daemon] shutdown_timeout.
 
     \b
     Example:
@@ -39,10 +40,30 @@ def run(config_path: str | None, log_level: str, log_file: str | None) -> None:
     configure_logging(log_level.upper(), log_file, secret_values(config, os.environ))
     from scheduler import Daemon
 
-    if not Daemon(config).run():
+    # The engine's own log (Scrapy's) is warnings and errors unless the daemon's is DEBUG.
+    engine_level = "DEBUG" if log_level.upper() == "DEBUG" else "WARNING"
+    if not Daemon(config, engine_level).run():
         # Threads still busy at the shutdown deadline are abandoned; what they committed is kept.
         logging.shutdown()
         os._exit(0)
+
+
+@main.command(hidden=True)
+@config_option
+@log_level_option("WARNING", "Scrapy's log level.")
+def engine(config_path: str | None, log_level: str) -> None:
+    """The daemon's long-lived crawl engine; `newswatch run` starts and watches it.
+
+    It crawls the source runs the daemon queues in the database and reports on
+    stdout; it is not meant to be started by hand.
+
+    \b
+    Example (what the daemon runs):
+      newswatch engine --config config.toml
+    """
+    from crawler.engine import Engine
+
+    Engine(load(config_path), log_level.upper()).run()
 
 
 def configure_logging(level: str, log_file: str | None, secrets: list[str]) -> None:
