@@ -1,7 +1,7 @@
 """The daemon behind `newswatch run`: schedules every source, feeds due runs to one long-lived crawl
 engine, keeps the books and delivers alerts until stopped.
 
-APScheduler decides when a source is due and queues a run in the SQLite file (newswatch/runqueue.py);
+APScheduler decides when a source is due and queues a run in the SQLite file (newswatch/daemon/runqueue.py);
 the engine (crawler/engine.py, a child process watched by newswatch/daemon/supervisor.py) leases it,
 crawls it inside its running Scrapy crawl and says `done`; this process then logs the run, updates
 the source's health and delivers the alerts. Threads and processes stay the same however many
@@ -29,13 +29,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts import outbox
 from alerts.delivery import Dispatcher
-from newswatch import daemonstate, health, runqueue
+from newswatch.daemon import health, runqueue, state
 from newswatch.config import Config, SourceConfig
 from newswatch.daemon.supervisor import EngineSupervisor, end_leftover_engine, engine_command
-from newswatch.metrics import MetricsServer
+from newswatch.daemon.metrics import MetricsServer
 from newswatch.models import utcnow
 from newswatch.storage import Storage
-from newswatch.triggers import default_jitter, trigger_for
+from newswatch.daemon.triggers import default_jitter, trigger_for
 
 log = logging.getLogger("newswatch.daemon")
 
@@ -63,7 +63,7 @@ class Daemon:
             EngineSupervisor(command, config.daemon.engine_stall_timeout, self._engine_said, self._engine_lost)
             for _ in range(config.daemon.crawl_workers)
         ]
-        self._previous: dict[str, daemonstate.ScheduledSource] = {}  # what an earlier daemon planned
+        self._previous: dict[str, state.ScheduledSource] = {}  # what an earlier daemon planned
         self._stop = threading.Event()
         self._last_beat = time.monotonic()
 
@@ -107,19 +107,19 @@ class Daemon:
 
     def _prepare_database(self) -> None:
         with self._db() as db:
-            daemonstate.ensure_schema(db)
+            state.ensure_schema(db)
             health.ensure_schema(db)
             outbox.ensure_schema(db)
             runqueue.ensure_schema(db)
-            self._previous = daemonstate.read_schedule(db)
-            earlier = daemonstate.read_daemon(db)
+            self._previous = state.read_schedule(db)
+            earlier = state.read_daemon(db)
             for pid in earlier.engine_pids if earlier else ():
                 end_leftover_engine(pid)
             with self.storage.transaction():
                 # The engines' crawl runs ([] sources) an earlier daemon left open; a one-off crawl's are its own.
                 db.execute("update runs set status = 'interrupted' where status = 'running' and sources = '[]'")
                 runqueue.clear(db)
-            daemonstate.mark_started(db)
+            state.mark_started(db)
 
     def _shutdown(self) -> bool:
         timeout = self.config.daemon.shutdown_timeout
@@ -135,7 +135,7 @@ class Daemon:
         if self.metrics:
             self.metrics.stop()
         with self._db() as db:
-            daemonstate.mark_stopped(db)
+            state.mark_stopped(db)
         self.storage.close()
         log.info("daemon stopped")
         return clean
@@ -164,7 +164,7 @@ class Daemon:
                 **first_run,
             )
             log.debug("source %s: %s, jitter %gs", source.name, _describe(source), jitter)
-        self.scheduler.add_job(self._heartbeat, IntervalTrigger(seconds=daemonstate.HEARTBEAT_EVERY), id="heartbeat")
+        self.scheduler.add_job(self._heartbeat, IntervalTrigger(seconds=state.HEARTBEAT_EVERY), id="heartbeat")
 
     def _first_run(self, source: SourceConfig, now: datetime, jitter: float) -> datetime:
         """The time an earlier daemon planned (restarts must not hammer sites), else soon, spread by jitter."""
@@ -179,7 +179,7 @@ class Daemon:
             queued = runqueue.enqueue(db, source)
             if queued:
                 engine = self.engines[0].pid if len(self.engines) == 1 else None
-                daemonstate.set_schedule(db, source, self._next_run(source), running_since=utcnow(), crawl_pid=engine)
+                state.set_schedule(db, source, self._next_run(source), running_since=utcnow(), crawl_pid=engine)
         if not queued:
             log.info("crawl %s is still running: the run due now is skipped", source)
 
@@ -214,14 +214,14 @@ class Daemon:
 
     def _heartbeat(self) -> None:
         with self._db() as db:
-            daemonstate.beat(db)
+            state.beat(db)
         self._last_beat = time.monotonic()
 
     # -- state for status, metrics and health --------------------------------
 
     def _save_engines(self) -> None:
         with self._db() as db:
-            daemonstate.set_engines(db, [e.pid for e in self.engines if e.pid])
+            state.set_engines(db, [e.pid for e in self.engines if e.pid])
 
     def _save_schedule(self, names) -> None:
         """Write the sources' next runs and the runs under way, for `newswatch status` and restarts."""
@@ -229,7 +229,7 @@ class Daemon:
             under_way = runqueue.under_way(db)
             for name in names:
                 run = under_way.get(name)
-                daemonstate.set_schedule(
+                state.set_schedule(
                     db,
                     name,
                     self._next_run(name),
@@ -246,10 +246,10 @@ class Daemon:
         if not self.scheduler.running:
             return "scheduler is not running"
         silent = time.monotonic() - self._last_beat
-        if silent > daemonstate.ALIVE_WITHIN.total_seconds():
+        if silent > state.ALIVE_WITHIN.total_seconds():
             return f"scheduler is stuck: no heartbeat for {silent:.0f}s"
         for engine in self.engines:
-            if engine.proc is None or engine.silence() > daemonstate.ALIVE_WITHIN.total_seconds():
+            if engine.proc is None or engine.silence() > state.ALIVE_WITHIN.total_seconds():
                 return "the crawl engine is not running"
         return None
 

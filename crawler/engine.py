@@ -1,6 +1,6 @@
 """The long-lived crawl engine behind `newswatch run`: one Scrapy crawl for the daemon's whole life.
 
-The daemon queues due source runs in the SQLite file (newswatch/runqueue.py); the engine leases
+The daemon queues due source runs in the SQLite file (newswatch/daemon/runqueue.py); the engine leases
 them, feeds their requests into the running crawl and records each run, in the transaction that
 releases its lease, once its last item is stored. It talks to the daemon on stdout, a line each:
 `beat` every second from the reactor thread (so a blocked reactor is noticed), `alert` after a
@@ -19,7 +19,7 @@ from scrapy.utils.asyncio import call_later, create_looping_call
 from crawler.runs import SourceRun
 from crawler.settings import scrapy_settings
 from crawler.spiders.news import NewsSpider
-from newswatch import runqueue
+from newswatch.daemon import runqueue
 from newswatch.config import Config
 from newswatch.storage import Storage
 

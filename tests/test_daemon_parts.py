@@ -21,12 +21,12 @@ from newswatch.cli.run import RedactSecrets, secret_values
 from conftest import write_config
 from newswatch.config import SourceConfig, load_config
 from newswatch.daemon.supervisor import EngineSupervisor
-from newswatch.health import transition
-from newswatch.metrics import MetricsServer
+from newswatch.daemon.health import transition
+from newswatch.daemon.metrics import MetricsServer
 from newswatch.models import SourceStats, utcnow
 from newswatch.storage import Storage
 from newswatch.crontab import cron_trigger, crontab_weekdays
-from newswatch.triggers import default_jitter, trigger_for
+from newswatch.daemon.triggers import default_jitter, trigger_for
 
 
 def test_crontab_weekdays_count_from_sunday():

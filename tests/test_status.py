@@ -12,7 +12,7 @@ import pytest
 
 from alerts import events, outbox
 from conftest import run_cli, write_config
-from newswatch import daemonstate
+from newswatch.daemon import state
 from newswatch.cli.status import status_report
 from newswatch.config import load_config
 from newswatch.models import Article, SourceStats, utcnow
@@ -71,10 +71,10 @@ def config(tmp_path):
         storage.insert_article(article(2, 3), content_hash="b", duplicate_of=first)
         storage.insert_article(article(3, 30), content_hash="c")
         storage.insert_article(article(4, 1), content_hash="d")
-        daemonstate.ensure_schema(db)
-        daemonstate.mark_started(db)
-        daemonstate.set_schedule(db, "steady", utcnow() + timedelta(minutes=10))
-        daemonstate.set_schedule(db, "broken", None, running_since=utcnow() - timedelta(seconds=20), crawl_pid=1)
+        state.ensure_schema(db)
+        state.mark_started(db)
+        state.set_schedule(db, "steady", utcnow() + timedelta(minutes=10))
+        state.set_schedule(db, "broken", None, running_since=utcnow() - timedelta(seconds=20), crawl_pid=1)
         for i in range(3):
             outbox.enqueue(db, events.test_alert(utcnow() + timedelta(seconds=i)), config.alerts, time.time())
         db.execute("update deliveries set status = 'failed' where id = 2")
@@ -123,7 +123,7 @@ def test_status_table_for_people(config):
 def test_a_silent_daemon_is_shown_as_not_running(config):
     cfg = load_config(config)
     later = utcnow() + timedelta(minutes=5)
-    with daemonstate.reading(cfg.storage.database) as db:
+    with state.reading(cfg.storage.database) as db:
         report = status_report(db, cfg, later)
     assert report["daemon"]["running"] is False
     assert all(s["next_run"] is None for s in report["sources"])

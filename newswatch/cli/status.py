@@ -11,11 +11,11 @@ import sqlite_utils
 from tabulate import tabulate
 
 from alerts import outbox
-from newswatch import daemonstate
+from newswatch.daemon import state
 from newswatch.cli.common import config_option, load, main
 from newswatch.config import Config
 from newswatch.errors import NewswatchError
-from newswatch.health import source_history
+from newswatch.daemon.health import source_history
 from newswatch.stories.listing import list_stories
 from newswatch.models import utcnow
 from newswatch.storage import iso
@@ -54,16 +54,16 @@ def status(config_path: str | None, as_json: bool) -> None:
     if not database.exists():
         raise NewswatchError(f"{database}: no database yet; start the daemon with `newswatch run` or crawl once")
     now = utcnow()
-    with daemonstate.reading(database) as db:
+    with state.reading(database) as db:
         report = status_report(db, config, now)
     click.echo(json.dumps(report, indent=2) if as_json else render(report, now))
 
 
 def status_report(db: sqlite_utils.Database, config: Config, now: datetime) -> dict:
     """Everything `status` shows, as plain JSON-ready data."""
-    daemon = daemonstate.read_daemon(db)
+    daemon = state.read_daemon(db)
     running = daemon is not None and daemon.running(now)
-    schedule = daemonstate.read_schedule(db) if running else {}
+    schedule = state.read_schedule(db) if running else {}
     sources = []
     for source in config.sources:
         history = source_history(db, source.name, now)

@@ -20,9 +20,9 @@ from prometheus_client.exposition import ThreadingWSGIServer
 
 from alerts import outbox
 from newswatch.config import Config
-from newswatch.daemonstate import reading
+from newswatch.daemon.state import reading
 from newswatch.errors import NewswatchError
-from newswatch.health import source_history
+from newswatch.daemon.health import source_history
 from newswatch.models import utcnow
 
 HealthCheck = Callable[[], "str | None"]  # why the daemon is unhealthy, or None
