@@ -66,6 +66,7 @@ class Daemon:
         self._previous: dict[str, state.ScheduledSource] = {}  # what an earlier daemon planned
         self._stop = threading.Event()
         self._last_beat = time.monotonic()
+        self._saved_engines: list[int] = []
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -91,6 +92,7 @@ class Daemon:
         while not self._stop.wait(1.0):
             for engine in self.engines:
                 engine.check()
+            self._save_engines()
         return self._shutdown()
 
     def stop(self) -> None:
@@ -210,7 +212,6 @@ class Daemon:
             requeued = runqueue.requeue(db, pid)
             db.execute("update runs set status = 'interrupted' where status = 'running' and sources = '[]'")
         log.warning("%d run(s) the lost engine had under way are queued again", requeued)
-        self._save_engines()
 
     def _heartbeat(self) -> None:
         with self._db() as db:
@@ -220,8 +221,12 @@ class Daemon:
     # -- state for status, metrics and health --------------------------------
 
     def _save_engines(self) -> None:
-        with self._db() as db:
-            state.set_engines(db, [e.pid for e in self.engines if e.pid])
+        """Record the engines' pids when they change, so a daemon started after a crash can end them."""
+        pids = [e.pid for e in self.engines if e.pid]
+        if pids != self._saved_engines:
+            with self._db() as db:
+                state.set_engines(db, pids)
+            self._saved_engines = pids
 
     def _save_schedule(self, names) -> None:
         """Write the sources' next runs and the runs under way, for `newswatch status` and restarts."""

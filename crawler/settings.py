@@ -49,7 +49,7 @@ def scrapy_settings(config: Config, log_level: str = "WARNING") -> dict[str, Any
         "NEWSWATCH_POLL_DELAY": crawl.poll_delay,
         "NEWSWATCH_ROBOTSTXT_TTL": crawl.robots_txt_ttl,
         "NEWSWATCH_DNS_TTL": crawl.dns_ttl,
-        "DNS_RESOLVER": "crawler.dns.ExpiringResolver",
+        "TWISTED_DNS_RESOLVER": "crawler.dns.ExpiringResolver",
         "DNSCACHE_SIZE": 100_000,
         "URLLENGTH_LIMIT": 2083,
         "COOKIES_ENABLED": False,

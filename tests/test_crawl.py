@@ -306,3 +306,20 @@ def test_progress_line_on_a_terminal(tmp_path, site):
     assert process.returncode == 0
     assert b"\rcrawling 1 source(s):" in seen
     assert "times" in out
+
+
+def test_polls_of_one_host_skip_the_download_delay_and_the_throttle(tmp_path, site):
+    for i in range(30):
+        site.put(f"/f/{i}.rss", rss_feed([]))
+    sources = "".join(f'[[sources]]\nname = "s{i}"\nfeeds = ["{site.url(f"/f/{i}.rss")}"]\n' for i in range(30))
+    slow = CRAWL_DEFAULTS.replace("download_delay = 0", 'download_delay = 10').replace(
+        "autothrottle = false", "autothrottle = true"
+    )
+    config = write_config(tmp_path, sources, defaults=slow)
+    # Spaced by the article delay, 30 polls of one host would take 5 minutes: the CLI's timeout would fail the test.
+    for _ in range(2):
+        result = run_cli("crawl", "--config", str(config), "--quiet", timeout=60)
+        assert result.returncode == 0, result.stderr
+    assert site.hit_count("/f/") == 60
+    assert query(config, "select sum(not_modified) as n from source_runs")[0]["n"] == 30
+    assert query(config, "select count(*) as n from source_runs where ok = 1")[0]["n"] == 60  # empty feeds are fine

@@ -20,6 +20,7 @@ import pytest
 
 from conftest import CRAWL_DEFAULTS, REPO, free_port, query, run_cli, write_config
 from newswatch.demo.receivers import WebhookReceiver
+from newswatch.demo.server import SiteServer
 from newswatch.demo.synthetic import SyntheticArticle, article_page, build_site, rss_feed
 
 HELD = 30.0  # seconds a hanging route waits at most, so a test run never leaves threads behind
@@ -105,8 +106,8 @@ def daemons():
     yield start
     for daemon in started:
         daemon.kill()
-        for row in _schedule(daemon.config):
-            _kill_group(row["crawl_pid"])
+        for pid in engine_pids(daemon.config):
+            _kill_group(pid)
 
 
 def rows(config: Path, sql: str, params: tuple = ()) -> list[dict]:
@@ -117,6 +118,12 @@ def rows(config: Path, sql: str, params: tuple = ()) -> list[dict]:
         return query(config, sql, params)
     except sqlite3.OperationalError:
         return []
+
+
+def engine_pids(config: Path) -> list[int]:
+    """The crawl engines the daemon on this database last said it runs."""
+    found = rows(config, "select engine_pids from daemon")
+    return json.loads(found[0]["engine_pids"] or "[]") if found else []
 
 
 def _schedule(config: Path) -> list[dict]:
@@ -270,13 +277,14 @@ def test_hung_source_does_not_hold_up_another_and_its_health_is_announced(tmp_pa
         daemon = daemons(config, tmp_path / "daemon.log")
         slow_runs = lambda: rows(config, "select * from source_runs where source = 'slow' order by id")  # noqa: E731
         first_slow = wait_until(slow_runs, 40, "the first run of the hung source")[0]
-        assert first_slow["ok"] == 0
+        assert first_slow["ok"] == 0 and json.loads(first_slow["errors"]).get("crawl-timeout") == 1
         within = rows(
             config,
             "select * from source_runs where source = 'fast' and started >= ? and finished <= ?",
             (first_slow["started"], first_slow["finished"]),
         )
         assert within, "no crawl of the fast source ran while the hung one was waiting"
+        assert {r["run_id"] for r in within} == {first_slow["run_id"]}  # in the same engine, which went on
 
         failing = wait_until(
             lambda: [r for r in hook.requests if r.json.get("event") == "source.failing"], 40, "a source.failing alert"
@@ -343,4 +351,154 @@ def test_a_cron_source_is_scheduled_next_to_an_interval_source(tmp_path, site, h
     planned = wait_until(next_runs, 30, "both sources to be scheduled")
     nightly = datetime.fromisoformat(planned["nightly"]).astimezone()  # crontab times are local times
     assert (nightly.hour, nightly.minute) == (2, 30)
+    assert daemon.terminate(timeout=40)[0] == 0
+
+
+# -- the long-lived crawl engine -------------------------------------------------
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and every process descended from it, from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree = [root]
+    for pid in tree:
+        tree.extend(child for child, parent in parents.items() if parent == pid)
+    return tree
+
+
+def thread_count(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("Threads:")))
+    return total
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def test_one_engine_crawls_sources_on_different_schedules_and_hosts(tmp_path, site, hook, daemons):
+    put_articles(site, build_site(2).articles)
+    with SiteServer(root=None, host="127.0.0.5") as other:
+        other.put("/wire/feed.rss", rss_feed([]))
+        config = daemon_config(
+            tmp_path,
+            hook,
+            feed_source("often", site.url("/news/feed.rss"), every="1s")
+            + feed_source("seldom", other.url("/wire/feed.rss"), every="3s"),
+        )
+        config.write_text(config.read_text().replace("[crawl]\n", '[crawl]\nrobots_txt_ttl = "4s"\n', 1))
+        daemon = daemons(config, tmp_path / "daemon.log")
+        engine = wait_until(lambda: engine_pids(config), 30, "the engine")[0]
+        count = lambda name: len(rows(config, "select id from source_runs where source = ?", (name,)))  # noqa: E731
+        wait_until(lambda: count("often") >= 12 and count("seldom") >= 3, 60, "runs of both sources")
+        assert engine_pids(config) == [engine] and alive(engine)
+        assert process_tree(daemon.proc.pid)[1] == engine  # the daemon's only child
+        often_robots, seldom_robots = site.hit_count("/robots.txt"), other.hit_count("/robots.txt")
+    runs = {r["run_id"] for r in query(config, "select run_id from source_runs")}
+    engine_runs = query(config, "select id from runs where sources = '[]'")
+    assert len(runs) == 1 and runs == {engine_runs[0]["id"]} and len(engine_runs) == 1
+    # robots.txt once per host, and again once the copy is older than robots_txt_ttl (4 s).
+    assert 2 <= often_robots <= count("often") // 3
+    assert 1 <= seldom_robots <= 3
+    assert len(daemon.wait_for_alerts(hook, 2, timeout=10)) == 2
+    assert daemon.terminate(timeout=40)[0] == 0
+    statuses = {r["status"] for r in query(config, "select status from runs")}
+    assert statuses == {"finished"}
+
+
+def test_500_sources_keep_the_thread_and_process_count_of_two(tmp_path, site, hook, daemons):
+    for i in range(500):
+        site.put(f"/f/{i}.rss", rss_feed([]))
+    config = daemon_config(
+        tmp_path, hook, "".join(feed_source(f"s{i}", site.url(f"/f/{i}.rss"), every="4s") for i in range(500))
+    )
+    daemon = daemons(config, tmp_path / "daemon.log")
+    samples: list[tuple[int, int]] = []
+
+    def polled_twice() -> bool:
+        tree = process_tree(daemon.proc.pid)
+        samples.append((len(tree), thread_count(tree)))
+        done = rows(config, "select count(*) as n from (select source from source_runs group by source having count(*) >= 2)")
+        return bool(done) and done[0]["n"] == 500
+
+    wait_until(polled_twice, 120, "every source to run twice")
+    assert site.hit_count("/f/") >= 1000
+    # The daemon, one engine, its extraction pool (a worker per core and multiprocessing's helper), and
+    # no more: never a process or a thread per source.
+    steady = samples[len(samples) // 2 :]
+    assert len({processes for processes, _ in steady}) == 1 and steady[0][0] <= 3 + os.cpu_count(), str(samples)
+    assert max(threads for _, threads in samples) <= 40, str(samples)
+    assert daemon.terminate(timeout=40)[0] == 0
+
+
+def _held_crawl(tmp_path, site, hook, daemon_settings: str = ""):
+    """Six articles, the last three of which hang on their first request; the daemon's config."""
+    synthetic = build_site(6)
+    put_articles(site, synthetic.articles)
+    release = threading.Event()
+    for article in synthetic.articles[3:]:
+        hold_route(site, article.path, release, article_page(article), first_only=True)
+    config = daemon_config(tmp_path, hook, feed_source("times", site.url("/news/feed.rss")), daemon_settings)
+    return synthetic, release, config
+
+
+def _all_alerted_once(config: Path, hook: WebhookReceiver, site, synthetic) -> None:
+    ids = [r.headers["X-Newswatch-Id"] for r in hook.requests]
+    assert len(ids) == len(set(ids)) == 6
+    assert sorted(r.json["url"] for r in hook.requests) == sorted(site.url(a.path) for a in synthetic.articles)
+    assert query(config, "select count(*) as n from articles")[0]["n"] == 6
+
+
+def test_an_engine_killed_mid_crawl_is_restarted_and_its_run_crawled_again(tmp_path, site, hook, daemons):
+    synthetic, release, config = _held_crawl(tmp_path, site, hook)
+    try:
+        daemon = daemons(config, tmp_path / "daemon.log")
+        daemon.wait_for_alerts(hook, 3, timeout=40)
+        wait_until(lambda: site.hit_count(synthetic.articles[5].path), 10, "the held pages to be requested")
+        killed = engine_pids(config)[0]
+        workers = process_tree(killed)[1:]
+        os.kill(killed, signal.SIGKILL)  # the engine alone: its extraction workers are the daemon's to end
+        daemon.wait_for_alerts(hook, 6, timeout=40)
+    finally:
+        release.set()
+    assert engine_pids(config) and engine_pids(config)[0] != killed and daemon.proc.poll() is None
+    assert wait_until(lambda: not any(alive(pid) for pid in workers), 10, "the dead engine's workers to end")
+    _all_alerted_once(config, hook, site, synthetic)
+    log = daemon.log_text()
+    assert f"crawl engine (pid {killed}) exited" in log and "queued again" in log
+    assert daemon.terminate(timeout=40)[0] == 0
+    statuses = [r["status"] for r in query(config, "select status from runs order by id")]
+    assert statuses == ["interrupted", "finished"]
+
+
+def test_a_hung_engine_is_killed_and_restarted_without_loss_or_duplicates(tmp_path, site, hook, daemons):
+    synthetic, release, config = _held_crawl(tmp_path, site, hook, 'engine_stall_timeout = "3s"')
+    try:
+        daemon = daemons(config, tmp_path / "daemon.log")
+        daemon.wait_for_alerts(hook, 3, timeout=40)
+        wait_until(lambda: site.hit_count(synthetic.articles[5].path), 10, "the held pages to be requested")
+        hung = engine_pids(config)[0]
+        os.kill(hung, signal.SIGSTOP)  # alive, but silent: no heartbeat, no progress
+        release.set()
+        daemon.wait_for_alerts(hook, 6, timeout=40)
+    finally:
+        release.set()
+    assert engine_pids(config)[0] != hung
+    assert wait_until(lambda: not alive(hung), 10, "the hung engine to be killed")
+    assert f"crawl engine (pid {hung}) sent no heartbeat" in daemon.log_text()
+    _all_alerted_once(config, hook, site, synthetic)
     assert daemon.terminate(timeout=40)[0] == 0

@@ -16,7 +16,9 @@ import urllib.request
 from datetime import datetime, timezone
 
 import pytest
+from scrapy.resolver import dnscache
 
+from crawler.dns import forget_stale
 from newswatch.cli.run import RedactSecrets, secret_values
 from conftest import write_config
 from newswatch.config import SourceConfig, load_config
@@ -221,3 +223,12 @@ def test_metrics_and_health_endpoints(tmp_path):
         "status": "failing",
         "problem": "scheduler is stuck: no heartbeat for 40s",
     }
+
+
+def test_a_cached_address_is_forgotten_once_older_than_the_dns_ttl():
+    dnscache["news.example"] = "192.0.2.7"
+    cached_at = {"news.example": 100.0}
+    forget_stale(cached_at, "news.example", ttl=3600, now=3000.0)
+    assert dnscache.get("news.example") == "192.0.2.7"
+    forget_stale(cached_at, "news.example", ttl=3600, now=3701.0)
+    assert "news.example" not in dnscache and "news.example" not in cached_at

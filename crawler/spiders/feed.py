@@ -21,7 +21,13 @@ def feed_links(body: bytes, base_url: str) -> list[str]:
         )
         if link:
             links.append(urljoin(base_url, link.strip()))
-    if not links and (parsed.bozo or not parsed.get("version")):
-        reason = parsed.get("bozo_exception") or "no feed entries"
+    if not links and (_broken(parsed) or not parsed.get("version")):
+        reason = parsed.get("bozo_exception") if _broken(parsed) else "no feed entries"
         raise MalformedFeed(f"not a readable feed: {reason}")
     return links
+
+
+def _broken(parsed: feedparser.FeedParserDict) -> bool:
+    """A real parse error; a feed without entries served with a missing or odd Content-Type is only empty."""
+    benign = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+    return bool(parsed.bozo) and not isinstance(parsed.get("bozo_exception"), benign)

@@ -99,6 +99,7 @@ class EngineSupervisor:
         else:
             return
         proc.wait()
+        signal_group(proc.pid, signal.SIGKILL)  # extraction workers outlive an engine killed on its own
         self._join_readers(5.0)
         self.proc = None
         self.restarts += 1
