@@ -56,6 +56,9 @@ def scrapy_settings(config: Config, log_level: str = "WARNING") -> dict[str, Any
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": log_level,
         "DOWNLOADER": "crawler.downloader.SlotSafeDownloader",
+        # Thousands of hosts in one crawl: the next request goes to the least busy host with room for it,
+        # so one slow or backed-off host cannot fill the global concurrency (Scrapy's broad-crawl queue).
+        "SCHEDULER_PRIORITY_QUEUE": "crawler.queues.HostFairPriorityQueue",
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "ITEM_PIPELINES": ITEM_PIPELINES,
     }

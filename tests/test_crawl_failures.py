@@ -14,6 +14,7 @@ import time
 from datetime import datetime, timezone
 
 from conftest import CRAWL_DEFAULTS, crawl, free_port, query, write_config
+from newswatch.demo.server import SiteServer
 from newswatch.demo.synthetic import article_page, build_site, make_article, rss_feed
 
 
@@ -235,3 +236,48 @@ def test_articles_over_the_page_limit_are_fetched_by_the_next_runs(tmp_path, sit
         crawl(config)
         counts.append(stored(config))
     assert counts == [1, 2, 3], "a 304 must not hide the articles the page limit left for later"
+
+
+def test_a_hanging_host_does_not_hold_up_the_others(tmp_path, site):
+    release = threading.Event()
+    answered: list[float] = []
+    fetched: list[float] = []
+    with SiteServer(root=None, host="127.0.0.5") as slow:
+        stuck = build_site(4, prefix="/stuck")
+        slow.put("/stuck/feed.rss", rss_feed(stuck.articles))
+        for article in stuck.articles:
+
+            def hang(request, page=article_page(article).replace("{{BASE}}", slow.base_url).encode()):
+                release.wait(4)
+                answered.append(time.monotonic())
+                respond(200, page, {"Content-Type": "text/html; charset=utf-8"})(request)
+
+            slow.route(article.path, hang)
+        quick = build_site(12, prefix="/quick")
+        for path, body in quick.pages.items():
+            site.put(path, body)
+        for article in quick.articles:
+
+            def count(request, page=article_page(article).replace("{{BASE}}", site.base_url).encode()):
+                fetched.append(time.monotonic())
+                respond(200, page, {"Content-Type": "text/html; charset=utf-8"})(request)
+
+            site.route(article.path, count)
+
+        def late_feed(request):  # the stuck host's articles are queued first
+            release.wait(1)
+            feed = rss_feed(quick.articles).replace("{{BASE}}", site.base_url).encode()
+            respond(200, feed, {"Content-Type": "application/rss+xml"})(request)
+
+        site.route("/quick/feed.rss", late_feed)
+        sources = (
+            f'[[sources]]\nname = "stuck"\nfeeds = ["{slow.url("/stuck/feed.rss")}"]\n'
+            f'[[sources]]\nname = "quick"\nfeeds = ["{site.url("/quick/feed.rss")}"]\n'
+        )
+        limits = CRAWL_DEFAULTS.replace("max_concurrency_per_domain = 4", "max_concurrency = 4\nmax_concurrency_per_domain = 2")
+        config = write_config(tmp_path, sources, defaults=limits.replace('timeout = "5s"', 'timeout = "20s"'))
+        crawl(config)
+    assert len(fetched) == 12 and len(answered) == 4
+    # The quick host's pages were all fetched while the other host's first two were still hanging.
+    assert max(fetched) < min(answered)
+    assert query(config, "select count(*) as n from articles")[0]["n"] == 16
