@@ -17,6 +17,7 @@ import random
 import signal
 import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
@@ -40,6 +41,7 @@ from newswatch.daemon.triggers import default_jitter, trigger_for
 log = logging.getLogger("newswatch.daemon")
 
 SHORT_INTERVAL = 60.0  # seconds; shorter intervals are only polite towards our own machine
+SUMMARY_EVERY = 300.0  # seconds between the INFO lines that sum up the runs logged at DEBUG
 
 
 class Daemon:
@@ -67,6 +69,8 @@ class Daemon:
         self._stop = threading.Event()
         self._last_beat = time.monotonic()
         self._saved_engines: list[int] = []
+        self._tally: Counter[str] = Counter()  # runs since the last summary line
+        self._summary_at = time.monotonic()
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -201,6 +205,7 @@ class Daemon:
             row = next(db.query("select * from source_runs where id = ?", [run_id]))
             self._save_schedule([source])
         _log_crawl(source, row, self._next_run(source))
+        self._tally.update(runs=1, new=row["new_articles"] or 0, failed=row["ok"] == 0)
         if row["ok"] is not None and source in self.sources:
             with self._db():
                 health.update_health(self.storage, source, self.config.daemon.failing_after, self.config.alerts)
@@ -217,6 +222,17 @@ class Daemon:
         with self._db() as db:
             state.beat(db)
         self._last_beat = time.monotonic()
+        if self._last_beat - self._summary_at >= SUMMARY_EVERY:
+            tally, self._tally = self._tally, Counter()
+            minutes = (self._last_beat - self._summary_at) / 60
+            self._summary_at = self._last_beat
+            log.info(
+                "last %.0f min: %d run(s), %d new article(s), %d failed run(s)",
+                minutes,
+                tally["runs"],
+                tally["new"],
+                tally["failed"],
+            )
 
     # -- state for status, metrics and health --------------------------------
 
@@ -287,7 +303,7 @@ def _all_loopback(urls: tuple[str, ...]) -> bool:
 
 
 def _log_crawl(source: str, row: dict, next_run: datetime | None) -> None:
-    """One line per crawl run with its figures."""
+    """One line per crawl run with its figures; runs that found nothing new at DEBUG."""
     skipped = sum(json.loads(row["skipped"] or "{}").values())
     errors = sum(json.loads(row["errors"] or "{}").values())
     figures = (
@@ -297,7 +313,10 @@ def _log_crawl(source: str, row: dict, next_run: datetime | None) -> None:
     )
     when = f"; next run {next_run.astimezone():%H:%M:%S}" if next_run else ""
     seconds = (datetime.fromisoformat(row["finished"]) - datetime.fromisoformat(row["started"])).total_seconds()
-    if row["ok"] is None:
+    if row["ok"] and not row["new_articles"] and not errors:
+        # With thousands of feeds most runs find nothing new: those lines would drown the log.
+        log.debug("crawl %s ok in %.1fs: %s%s", source, seconds, figures, when)
+    elif row["ok"] is None:
         log.info("crawl %s stopped early in %.1fs: %s: %s%s", source, seconds, row["message"], figures, when)
     elif row["ok"]:
         log.info("crawl %s ok in %.1fs: %s%s", source, seconds, figures, when)

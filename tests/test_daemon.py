@@ -415,6 +415,8 @@ def test_one_engine_crawls_sources_on_different_schedules_and_hosts(tmp_path, si
     assert 2 <= often_robots <= count("often") // 3
     assert 1 <= seldom_robots <= 3
     assert len(daemon.wait_for_alerts(hook, 2, timeout=10)) == 2
+    log = daemon.log_text()
+    assert log.count("crawl often ok") == 1 and "crawl seldom ok" not in log  # runs that find nothing: DEBUG
     assert daemon.terminate(timeout=40)[0] == 0
     statuses = {r["status"] for r in query(config, "select status from runs")}
     assert statuses == {"finished"}
