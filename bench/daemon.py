@@ -1,13 +1,13 @@
 """Does the daemon leak? Run `newswatch run` for many crawl cycles against a local site and watch it.
 
-Records the daemon process's resident memory and open file descriptors (from /proc) after every
-crawl cycle (one `source_runs` row), and prints their growth from cycle 50 to the end (target:
-under 10 % memory, no descriptors) and the CPU seconds per idle cycle (every feed answers 304),
-for the daemon itself and for its crawl subprocesses, against one standalone `newswatch crawl`
-of the same unchanged feed measured here first.
+Records the resident memory and open file descriptors (from /proc) of the daemon and of its
+crawl engine (with the engine's extraction workers) after every crawl cycle (one `source_runs`
+row), and prints their growth from cycle 50 to the end (target: under 10 % memory, no
+descriptors) and the CPU per idle cycle (every feed answers 304) of each, against one
+standalone `newswatch crawl` of the same unchanged feed measured here first.
 
-    python bench/daemon.py                 # 300 cycles, 3 sources each every 1s
-    python bench/daemon.py --cycles 600 --sources 4
+    python bench/daemon.py                 # 1000 cycles, 4 sources each every 1s
+    python bench/daemon.py --cycles 300 --sources 3
 """
 
 from __future__ import annotations
@@ -51,22 +51,49 @@ def write_config(folder: Path, site: SiteServer, sources: int, every: str) -> Pa
     return path
 
 
-def cpu_seconds(pid: int) -> tuple[float, float]:
-    """(own, reaped children's) user+system CPU seconds of a running process."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
-    return (utime + stime) / TICKS, (cutime + cstime) / TICKS
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            pass
+    return found
 
 
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+def tree(pid: int) -> list[int]:
+    pids = [pid]
+    for member in pids:
+        pids.extend(children(member))
+    return pids
 
 
-def open_fds(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/fd"))
+def cpu_seconds(pids: list[int]) -> float:
+    """User+system CPU seconds of running processes, with the children each has reaped."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += sum(int(v) for v in fields[11:15])
+    return total / TICKS
+
+
+def rss_kib(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
+def open_fds(pids: list[int]) -> int:
+    return sum(len(os.listdir(f"/proc/{pid}/fd")) for pid in pids)
+
+
+def sample(count: int, daemon: int, engine: list[int]) -> tuple:
+    """One row: cycle, then (rss KiB, fds, CPU s) of the daemon alone and of the engine's tree."""
+    return (count, rss_kib([daemon]), open_fds([daemon]), cpu_seconds([daemon]), rss_kib(engine), open_fds(engine), cpu_seconds(engine))
 
 
 def cycles(db: Path) -> int:
@@ -96,8 +123,8 @@ def standalone_crawl_cpu(config: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cycles", type=int, default=300)
-    parser.add_argument("--sources", type=int, default=3)
+    parser.add_argument("--cycles", type=int, default=1000)
+    parser.add_argument("--sources", type=int, default=4)
     parser.add_argument("--every", default="1s")
     args = parser.parse_args()
 
@@ -129,7 +156,7 @@ def main() -> None:
             ],
             cwd=REPO,
         )
-        samples: list[tuple[int, int, int, float, float]] = []  # cycle, rss KiB, fds, own CPU, children CPU
+        samples: list[tuple] = []
         started = time.monotonic()
         try:
             seen = 0
@@ -137,9 +164,13 @@ def main() -> None:
                 if daemon.poll() is not None:
                     raise SystemExit(f"the daemon exited with {daemon.returncode}; see {folder / 'daemon.log'}")
                 count = cycles(db)
-                if count > seen:
+                engines = children(daemon.pid)
+                if count > seen and len(engines) == 1:
                     seen = count
-                    samples.append((count, rss_kib(daemon.pid), open_fds(daemon.pid), *cpu_seconds(daemon.pid)))
+                    try:
+                        samples.append(sample(count, daemon.pid, tree(engines[0])))
+                    except OSError:
+                        pass  # an extraction worker came or went while we read it
                 time.sleep(0.05)
             elapsed = time.monotonic() - started
         finally:
@@ -153,27 +184,24 @@ def main() -> None:
 
     steady = [s for s in samples if s[0] >= WARMUP]
     first, last = steady[0], steady[-1]
-    # Each running crawl holds a pipe for a moment: compare the fewest descriptors near each end.
-    head, tail = steady[:WINDOW], steady[-WINDOW:]
-    rss_start, rss_end = (sum(s[1] for s in part) / len(part) for part in (head, tail))
-    fds_start, fds_end = (min(s[2] for s in part) for part in (head, tail))
-    rss_growth = (rss_end - rss_start) / rss_start
     idle_cycles = last[0] - first[0]
-    own_cpu = (last[3] - first[3]) / idle_cycles
-    crawl_cpu = (last[4] - first[4]) / idle_cycles
     print(f"daemon bench: {samples[-1][0]} crawl cycles of {args.sources} sources every {args.every} in {elapsed:.0f}s")
     print(f"  idle cycles (feed 304, nothing new): {idle_statuses[1]} of {idle_statuses[0]}")
-    print(
-        f"  resident memory (mean of {WINDOW} samples): cycle {first[0]} {rss_start / 1024:.1f} MiB -> "
-        f"cycle {last[0]} {rss_end / 1024:.1f} MiB, growth {rss_growth:+.1%} (target < 10%)"
-    )
-    print(
-        f"  open descriptors (least of {WINDOW} samples): {fds_start} -> {fds_end}, growth {fds_end - fds_start:+d}"
-        f" (target 0; peak {max(s[2] for s in steady)} while crawls run)"
-    )
-    print(f"  CPU per idle cycle: daemon {own_cpu * 1000:.1f} ms, crawl subprocess {crawl_cpu:.2f} s")
+    cpu = {}
+    for name, column in (("daemon", 1), ("engine", 4)):
+        # A run in flight holds a socket for a moment: compare the fewest descriptors near each end.
+        head, tail = steady[:WINDOW], steady[-WINDOW:]
+        rss_start, rss_end = (sum(s[column] for s in part) / len(part) for part in (head, tail))
+        fds_start, fds_end = (min(s[column + 1] for s in part) for part in (head, tail))
+        cpu[name] = (last[column + 2] - first[column + 2]) / idle_cycles
+        print(
+            f"  {name}: resident memory (mean of {WINDOW} samples) cycle {first[0]} {rss_start / 1024:.1f} MiB -> "
+            f"cycle {last[0]} {rss_end / 1024:.1f} MiB, growth {(rss_end - rss_start) / rss_start:+.1%} (target < 10%); "
+            f"descriptors {fds_start} -> {fds_end}, growth {fds_end - fds_start:+d} (target 0)"
+        )
+    print(f"  CPU per idle cycle: daemon {cpu['daemon'] * 1000:.1f} ms, engine {cpu['engine'] * 1000:.1f} ms")
     print(f"  baseline, one standalone `newswatch crawl` of an unchanged feed: {baseline:.2f} s CPU")
-    print(f"  ratio (daemon + subprocess per cycle) / standalone crawl: {(own_cpu + crawl_cpu) / baseline:.2f}")
+    print(f"  ratio (daemon + engine per cycle) / standalone crawl: {(cpu['daemon'] + cpu['engine']) / baseline:.3f}")
     print(f"  daemon exit status after SIGTERM: {code}")
 
 

@@ -138,6 +138,9 @@ class Storage:
                     foreign_keys=[("run_id", "runs", "id")],
                 )
                 db["source_runs"].create_index(["source", "started"])
+            # A source's last run and last success, read after every run: seeks, however long the history.
+            db["source_runs"].create_index(["source", "id"], if_not_exists=True)
+            db["source_runs"].create_index(["source", "ok"], if_not_exists=True)
             if "matches" not in db.table_names():
                 db["matches"].create(
                     {
