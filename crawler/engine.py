@@ -83,7 +83,7 @@ class Engine:
 
     def _lease(self) -> None:
         room = self.max_active - len(self.spider.active)
-        if self._closing or not self.crawler.crawling or room <= 0:
+        if self._closing or not self.crawler.crawling or room <= 0 or not runqueue.any_queued(self.storage.db):
             return
         with self.storage.transaction() as db:
             due = runqueue.lease(db, self.pid, room)
