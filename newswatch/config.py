@@ -5,16 +5,19 @@ Every default is set here, in one place, and documented in the README's config r
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
-import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
 
 from alerts.config import AlertsConfig, check_categories, parse_alerts
-from newswatch.configreader import Table
+from newswatch.configreader import HTTP_URL, Table, read_toml
 from newswatch.crontab import cron_trigger
 from newswatch.errors import ConfigError
+from newswatch.sourcefile import DeclaredSource, declared_in, read_sources_file
 from newswatch.rules.language import Rule, load_default_rules, parse_rules, parse_rules_file
 
 DEFAULT_USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
@@ -62,10 +65,21 @@ class SourceConfig:
     every: float = 1800.0  # seconds
     cron: str | None = None
     enabled: bool = True
+    # Labels from OPML folders and categories or `tags`; not "categories", which name what rules flag.
+    tags: tuple[str, ...] = ()
 
     @property
     def start_urls(self) -> tuple[str, ...]:
         return self.feeds + self.sitemaps + self.pages
+
+
+@dataclass(frozen=True)
+class SourceDefaults:
+    """[source_defaults]: the schedule and state of every source that does not set its own."""
+
+    every: float = 1800.0  # seconds
+    cron: str | None = None
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,13 +113,27 @@ class Config:
     alerts: AlertsConfig
     stories: StoriesConfig
     daemon: DaemonConfig
+    sources_file: Path | None = None
 
     def source(self, name: str) -> SourceConfig:
-        for source in self.sources:
-            if source.name == name:
-                return source
-        known = ", ".join(s.name for s in self.sources) or "none"
-        raise ConfigError(f"{self.path}: no source named {name!r} (sources: {known})")
+        found = self._by_name.get(name)
+        if found is not None:
+            return found
+        names = list(self._by_name)
+        if len(names) <= LIST_UNKNOWN_UP_TO:
+            raise ConfigError(f"{self.path}: no source named {name!r} (sources: {', '.join(names) or 'none'})")
+        hint = difflib.get_close_matches(name, names, n=1)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        raise ConfigError(
+            f"{self.path}: no source named {name!r}{suggestion} ({len(names)} sources: see `newswatch sources list`)"
+        )
+
+    @cached_property
+    def _by_name(self) -> dict[str, SourceConfig]:
+        return {source.name: source for source in self.sources}
+
+
+LIST_UNKNOWN_UP_TO = 20  # an unknown source's error lists the known ones when there are no more than this
 
 
 def config_path(explicit: str | os.PathLike | None) -> Path:
@@ -116,32 +144,28 @@ def config_path(explicit: str | os.PathLike | None) -> Path:
 def load_config(path: str | os.PathLike | None = None) -> Config:
     """Read and validate a config file; raises ConfigError naming the file, line or key at fault."""
     path = config_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (pass --config PATH or set NEWSWATCH_CONFIG)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    data = read_toml(path, "config file", " (pass --config PATH or set NEWSWATCH_CONFIG)")
     return parse_config(data, path)
 
 
 def parse_config(data: dict, path: Path) -> Config:
     root = Table(data, "", path)
     base = path.parent
+    declared = declared_in(root)
+    sources_file = root.str("sources_file")
+    if sources_file is not None:
+        declared += read_sources_file(base / sources_file).sources
     config = Config(
         path=path,
         storage=_storage(root.table("storage"), base),
         crawl=_crawl(root.table("crawl")),
         extraction=_extraction(root.table("extraction")),
-        sources=_sources(root),
+        sources=parse_sources(declared, _source_defaults(root.table("source_defaults"))),
         rules=_rules(root, base),
         alerts=parse_alerts(root.table("alerts")),
         stories=_stories(root.table("stories")),
         daemon=_daemon(root.table("daemon")),
+        sources_file=None if sources_file is None else base / sources_file,
     )
     root.done()
     check_categories(config.alerts, {rule.category for rule in config.rules}, path)
@@ -197,55 +221,92 @@ def _extraction(t: Table) -> ExtractionConfig:
     return c
 
 
-def _sources(root: Table) -> tuple[SourceConfig, ...]:
+def parse_sources(declared: tuple[DeclaredSource, ...], defaults: SourceDefaults) -> tuple[SourceConfig, ...]:
+    """Validate declared sources, from config.toml and the sources file; a name may be used once in all."""
     sources: list[SourceConfig] = []
-    seen: set[str] = set()
-    for t in root.tables("sources"):
-        name = t.name()
-        if name in seen:
-            raise t.error("name", f"source name {name!r} is used twice")
-        seen.add(name)
-        urls = {kind: tuple(t.str_list(kind, [])) for kind in ("feeds", "sitemaps", "pages")}
-        for kind, values in urls.items():
-            for url in values:
-                if not re.match(r"^https?://[^/\s]+", url):
-                    raise t.error(kind, f"{url!r} is not an http(s) URL")
-        if not any(urls.values()):
-            raise t.error(None, "needs at least one of feeds, sitemaps or pages")
-        follow = t.str("follow")
-        try:
-            follow_re = re.compile(follow) if follow else None
-        except re.error as exc:
-            raise t.error("follow", f"invalid regular expression {follow!r}: {exc}") from None
-        if urls["pages"] and follow_re is None:
-            raise t.error("follow", "is required with pages: a regular expression matching article links")
-        cron = t.str("cron")
-        if cron is not None:
-            _check_cron(t, cron)
-        every = t.duration("every", "30m")
-        if every < 1:
-            raise t.error("every", "must be at least 1s")
-        sources.append(
-            SourceConfig(
-                name=name,
-                feeds=urls["feeds"],
-                sitemaps=urls["sitemaps"],
-                pages=urls["pages"],
-                follow=follow_re,
-                every=every,
-                cron=cron,
-                enabled=t.bool("enabled", True),
+    seen: dict[str, str] = {}  # name -> where it was declared
+    for declared_source in declared:
+        source = _source(declared_source.table(), defaults)
+        first = seen.setdefault(source.name, declared_source.location)
+        if first != declared_source.location:
+            raise ConfigError(
+                f"{declared_source.location}: source name {source.name!r} is used twice: first at {first}"
             )
-        )
-        t.done()
+        sources.append(source)
     return tuple(sources)
 
 
-def _check_cron(t: Table, cron: str) -> None:
+def _source(t: Table, defaults: SourceDefaults) -> SourceConfig:
+    name = t.name()
+    urls = {kind: tuple(t.str_list(kind, [])) for kind in ("feeds", "sitemaps", "pages")}
+    for kind, values in urls.items():
+        for url in values:
+            if not HTTP_URL.match(url):
+                raise t.error(kind, f"{url!r} is not an http(s) URL")
+    if not any(urls.values()):
+        raise t.error(None, "needs at least one of feeds, sitemaps or pages")
+    follow = t.str("follow")
+    try:
+        follow_re = re.compile(follow) if follow else None
+    except re.error as exc:
+        raise t.error("follow", f"invalid regular expression {follow!r}: {exc}") from None
+    if urls["pages"] and follow_re is None:
+        raise t.error("follow", "is required with pages: a regular expression matching article links")
+    cron, every = _cron(t), _every(t, None)
+    if cron is None and every is None:  # a source that sets either has its own schedule
+        cron = defaults.cron
+    source = SourceConfig(
+        name=name,
+        feeds=urls["feeds"],
+        sitemaps=urls["sitemaps"],
+        pages=urls["pages"],
+        follow=follow_re,
+        every=defaults.every if every is None else every,
+        cron=cron,
+        enabled=t.bool("enabled", defaults.enabled),
+        tags=_tags(t),
+    )
+    t.done()
+    return source
+
+
+def _tags(t: Table) -> tuple[str, ...]:
+    tags = tuple(t.str_list("tags", []))
+    if any(not tag.strip() for tag in tags):
+        raise t.error("tags", "must not contain an empty tag")
+    return tags
+
+
+def _source_defaults(t: Table) -> SourceDefaults:
+    d = SourceDefaults()
+    defaults = SourceDefaults(every=_every(t, "30m"), cron=_cron(t), enabled=t.bool("enabled", d.enabled))
+    t.done()
+    return defaults
+
+
+def _every(t: Table, default: str | None) -> float | None:
+    every = t.duration("every", default)
+    if every is not None and every < 1:
+        raise t.error("every", "must be at least 1s")
+    return every
+
+
+def _cron(t: Table) -> str | None:
+    cron = t.str("cron")
+    problem = None if cron is None else _cron_problem(cron)
+    if problem:
+        raise t.error("cron", f"invalid cron expression {cron!r}: {problem}")
+    return cron
+
+
+@cache
+def _cron_problem(cron: str) -> str | None:
+    """Why `cron` is invalid, or None; cached, as thousands of sources share a few expressions."""
     try:
         cron_trigger(cron)
     except ValueError as exc:
-        raise t.error("cron", f"invalid cron expression {cron!r}: {exc}") from None
+        return str(exc)
+    return None
 
 
 def _rules(root: Table, base: Path) -> tuple[Rule, ...]:
@@ -259,9 +320,8 @@ def _rules(root: Table, base: Path) -> tuple[Rule, ...]:
         rules = inline
     else:
         rules = load_default_rules()
-    names = [r.name for r in rules]
-    for name in names:
-        if names.count(name) > 1:
+    for name, count in Counter(r.name for r in rules).items():
+        if count > 1:
             raise ConfigError(f"{root.file}: rules: rule name {name!r} is used twice")
     return rules
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -11,6 +12,7 @@ from typing import Any, Iterable
 from newswatch.errors import ConfigError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # names of sources, rules, channels, groups, lists
+HTTP_URL = re.compile(r"^https?://[^/\s]+")  # what a source's feed, sitemap or page URL must start with
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -21,6 +23,18 @@ def parse_duration(text: str) -> float:
     if not m:
         raise ValueError(f"expected a duration such as \"90s\", \"10m\", \"2h\" or \"1d\", got {text!r}")
     return float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+
+
+def read_toml(path: Path, what: str, hint: str = "") -> dict[str, Any]:
+    """A TOML file's data; ConfigError naming the file (and the line of a syntax error). `what`: "config file"…"""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} not found{hint}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
 @dataclass

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from newswatch.configreader import NAME, REQUIRED, Table
-from newswatch.errors import ConfigError
+from newswatch.configreader import NAME, REQUIRED, Table, read_toml
 
 BUILTIN_CATEGORIES = ("labor", "troops", "munitions")
 FIELDS = ("title", "text")
@@ -106,15 +104,7 @@ def parse_rules(
 
 def parse_rules_file(path: Path) -> tuple[Rule, ...]:
     """Rules from a TOML file with `categories`, `[term_lists]` and `[[rules]]` at its top level."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: rules file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read rules file: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    root = Table(data, "", Path(path))
+    root = Table(read_toml(path, "rules file"), "", Path(path))
     rules = parse_rules(root.tables("rules"), root.str_list("categories", []), root.table("term_lists"))
     root.done()
     return rules
