@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import click
 import sqlite_utils
@@ -15,7 +15,7 @@ from newswatch.daemon import state
 from newswatch.cli.common import config_option, load, main
 from newswatch.config import Config
 from newswatch.errors import NewswatchError
-from newswatch.daemon.health import source_history
+from newswatch.daemon.health import new_articles_since, source_histories
 from newswatch.stories.listing import list_stories
 from newswatch.models import utcnow
 from newswatch.storage import iso
@@ -64,9 +64,11 @@ def status_report(db: sqlite_utils.Database, config: Config, now: datetime) -> d
     daemon = state.read_daemon(db)
     running = daemon is not None and daemon.running(now)
     schedule = state.read_schedule(db) if running else {}
+    histories = source_histories(db, (source.name for source in config.sources))
+    new = new_articles_since(db, now - timedelta(days=1))
     sources = []
     for source in config.sources:
-        history = source_history(db, source.name, now)
+        history = histories[source.name]
         planned = schedule.get(source.name)
         sources.append(
             SourceStatus(
@@ -75,7 +77,7 @@ def status_report(db: sqlite_utils.Database, config: Config, now: datetime) -> d
                 last_run=iso(history.last_run),
                 last_run_ok=history.last_ok,
                 last_success=iso(history.last_success),
-                new_articles_24h=history.new_last_day,
+                new_articles_24h=new.get(source.name, 0),
                 consecutive_failures=history.failures,
                 next_run=iso(planned.next_run) if planned else None,
                 running_since=iso(planned.running_since) if planned else None,

@@ -6,10 +6,12 @@ told a source is failing (null once it recovered), so each change is announced o
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlite_utils
 
@@ -30,7 +32,6 @@ class SourceHistory:
     last_ok: bool | None
     last_success: datetime | None
     failures: int  # consecutive failed runs, most recent first
-    new_last_day: int
     message: str  # of the last run
 
 
@@ -51,7 +52,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 def update_health(storage: Storage, source: str, failing_after: int, alerts: AlertsConfig) -> str | None:
     """Announce a change in `source`'s health through the outbox; returns "failing", "recovered" or None."""
     with storage.transaction() as db:
-        history = source_history(db, source, utcnow())
+        history = source_history(db, source)
         rows = list(db.query("select * from source_health where source = ?", [source]))
         announced = bool(rows and rows[0]["announced"])
         change = transition(history.failures, announced, failing_after)
@@ -70,37 +71,57 @@ def update_health(storage: Storage, source: str, failing_after: int, alerts: Ale
     return change
 
 
-def source_history(db: sqlite_utils.Database, source: str, now: datetime) -> SourceHistory:
+def source_histories(db: sqlite_utils.Database, sources: Iterable[str]) -> dict[str, SourceHistory]:
+    """Each source's history in one query: index seeks per source, however long the history is."""
+    names = list(sources)
     if "source_runs" not in db.table_names():
-        return SourceHistory(source, None, None, None, 0, 0, "")
-    last = list(db.query("select * from source_runs where source = ? order by id desc limit 1", [source]))
-    success = list(
-        db.query("select id, finished from source_runs where source = ? and ok = 1 order by id desc limit 1", [source])
-    )
-    failures = next(
-        db.query(
-            "select count(*) as n from source_runs where source = ? and ok = 0 and id > ?",
-            [source, success[0]["id"] if success else 0],
+        return {name: SourceHistory(name, None, None, None, 0, "") for name in names}
+    rows = db.query(_HISTORIES, [json.dumps(names)])
+    return {
+        row["source"]: SourceHistory(
+            source=row["source"],
+            last_run=_time(row["started"]),
+            last_ok=None if row["ok"] is None else bool(row["ok"]),
+            last_success=_time(row["last_success"]),
+            failures=row["failures"],
+            message=row["message"] or "",
         )
-    )["n"]
-    return SourceHistory(
-        source=source,
-        last_run=datetime.fromisoformat(last[0]["started"]) if last else None,
-        last_ok=None if not last or last[0]["ok"] is None else bool(last[0]["ok"]),
-        last_success=datetime.fromisoformat(success[0]["finished"]) if success else None,
-        failures=failures,
-        new_last_day=_new_articles(db, source, now - timedelta(days=1)),
-        message=last[0]["message"] or "" if last else "",
-    )
+        for row in rows
+    }
 
 
-def _new_articles(db: sqlite_utils.Database, source: str, since: datetime) -> int:
+def source_history(db: sqlite_utils.Database, source: str) -> SourceHistory:
+    return source_histories(db, [source])[source]
+
+
+# The names come as one JSON array: one parameter, however many sources.
+_HISTORIES = """
+with names(source) as (select value from json_each(?)),
+last as (
+    select source,
+        (select max(id) from source_runs r where r.source = names.source) as run_id,
+        (select max(id) from source_runs r where r.source = names.source and r.ok = 1) as success_id
+    from names
+)
+select last.source, run.started, run.ok, run.message, success.finished as last_success,
+    (select count(*) from source_runs f
+     where f.source = last.source and f.ok = 0 and f.id > coalesce(last.success_id, 0)) as failures
+from last
+left join source_runs run on run.id = last.run_id
+left join source_runs success on success.id = last.success_id
+"""
+
+
+def new_articles_since(db: sqlite_utils.Database, since: datetime) -> dict[str, int]:
+    """New (not duplicate) articles per source fetched since `since`; sources with none are absent."""
     if "articles" not in db.table_names():
-        return 0
-    row = next(
-        db.query(
-            "select count(*) as n from articles where source = ? and fetched >= ? and duplicate_of is null",
-            [source, iso(since)],
-        )
+        return {}
+    rows = db.query(
+        "select source, count(*) as n from articles where fetched >= ? and duplicate_of is null group by source",
+        [iso(since)],
     )
-    return row["n"]
+    return {row["source"]: row["n"] for row in rows}
+
+
+def _time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)

@@ -22,8 +22,7 @@ from alerts import outbox
 from newswatch.config import Config
 from newswatch.daemon.state import reading
 from newswatch.errors import NewswatchError
-from newswatch.daemon.health import source_history
-from newswatch.models import utcnow
+from newswatch.daemon.health import source_histories
 
 HealthCheck = Callable[[], "str | None"]  # why the daemon is unhealthy, or None
 
@@ -79,9 +78,7 @@ class StoredMetrics:
             "Failed crawl runs of a source since its last success",
             labels=["source"],
         )
-        now = utcnow()
-        for name in self.sources:
-            history = source_history(db, name, now)
+        for name, history in source_histories(db, self.sources).items():
             if history.last_success:
                 last_success.add_metric([name], history.last_success.timestamp())
             failures.add_metric([name], history.failures)
