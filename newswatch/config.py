@@ -91,7 +91,7 @@ class StoriesConfig:
 
 @dataclass(frozen=True)
 class DaemonConfig:
-    jitter: float | None = None  # seconds; None: a tenth of each source's interval, at most 60 s
+    jitter: float | None = None  # seconds; None: a tenth of each source's interval, at most 60 s (first runs; every cron run)
     crawl_timeout: float = 900.0
     shutdown_timeout: float = 30.0
     crawl_workers: int = 1  # long-lived crawl engine processes

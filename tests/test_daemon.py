@@ -219,7 +219,7 @@ def test_new_article_is_alerted_while_running_then_sigterm_exits_cleanly(tmp_pat
     added = time.time()
     put_articles(site, synthetic.articles)
     requests = daemon.wait_for_alerts(hook, 3, timeout=30)
-    # One interval (1 s, plus 0.1 s jitter) plus the crawl then under way and the one that finds it.
+    # One interval (1 s) plus the crawl then under way and the one that finds it.
     assert requests[2].arrived - added <= 1.1 + 2 * crawl_seconds(config) + 2.0
     assert requests[2].json["url"] == site.url(synthetic.articles[2].path)
 

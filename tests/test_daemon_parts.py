@@ -13,7 +13,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from scrapy.resolver import dnscache
@@ -59,13 +59,19 @@ def test_default_jitter_is_a_tenth_of_the_interval_at_most_a_minute():
     assert default_jitter(SourceConfig(name="d", every=3600.0), 5.0) == 5.0
 
 
-def test_interval_trigger_jitter_stays_within_bounds():
-    trigger = trigger_for(SourceConfig(name="s", every=100.0), 10.0)
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    fires = [trigger.get_next_fire_time(now, now) for _ in range(50)]
-    offsets = {(f - now).total_seconds() for f in fires}
-    assert all(100 <= o <= 110 for o in offsets)
-    assert len(offsets) > 1
+def test_interval_runs_keep_their_phase_while_cron_runs_are_jittered():
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    trigger = trigger_for(SourceConfig(name="s", every=900.0), 60.0)
+    fire = start
+    for _ in range(100):
+        fire = trigger.get_next_fire_time(fire, fire)
+    # A hundred runs later the source is still on its grid: no jitter piled up from run to run.
+    assert fire == start + timedelta(seconds=900 * 100)
+    cron = trigger_for(SourceConfig(name="c", cron="0 * * * *"), 30.0)
+    after = start + timedelta(minutes=1)
+    fires = {cron.get_next_fire_time(None, after) for _ in range(30)}
+    assert len(fires) > 1
+    assert all(timedelta(hours=1) <= f - start <= timedelta(hours=1, seconds=30) for f in fires)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,10 @@
-"""When each source is crawled: APScheduler triggers from [[sources]] every / cron, with jitter."""
+"""When each source is crawled: APScheduler triggers from [[sources]] every / cron.
+
+An interval source is spread once, by the random delay of its first run, and then keeps that
+phase: APScheduler's interval jitter adds up from run to run (each run counts from the previous,
+already late, one), which stretched a 15-minute interval to almost 16. A cron source, whose
+times are fixed, is jittered on every run instead.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +27,9 @@ def default_jitter(source: SourceConfig, configured: float | None) -> float:
 
 
 def trigger_for(source: SourceConfig, jitter: float) -> BaseTrigger:
-    """The source's trigger; ValueError if its cron expression is invalid."""
+    """The source's trigger (`jitter` applies to cron sources); ValueError if its cron expression is invalid."""
     if source.cron is None:
-        return IntervalTrigger(seconds=source.every, jitter=jitter or None)
+        return IntervalTrigger(seconds=source.every)
     return cron_trigger(source.cron, jitter)
 
 
