@@ -67,10 +67,15 @@ class SourceConfig:
     enabled: bool = True
     # Labels from OPML folders and categories or `tags`; not "categories", which name what rules flag.
     tags: tuple[str, ...] = ()
+    origin: Path | None = field(default=None, compare=False)  # the file that declares it, for `sources list`
 
     @property
     def start_urls(self) -> tuple[str, ...]:
         return self.feeds + self.sitemaps + self.pages
+
+    def tagged(self, tag: str) -> bool:
+        """True if the source has `tag` or a tag below it: "Korea" covers the folder path "Korea/Analysis"."""
+        return any(t == tag or t.startswith(f"{tag}/") for t in self.tags)
 
 
 @dataclass(frozen=True)
@@ -226,7 +231,7 @@ def parse_sources(declared: tuple[DeclaredSource, ...], defaults: SourceDefaults
     sources: list[SourceConfig] = []
     seen: dict[str, str] = {}  # name -> where it was declared
     for declared_source in declared:
-        source = _source(declared_source.table(), defaults)
+        source = _source(declared_source.table(), defaults, declared_source.file)
         first = seen.setdefault(source.name, declared_source.location)
         if first != declared_source.location:
             raise ConfigError(
@@ -236,7 +241,7 @@ def parse_sources(declared: tuple[DeclaredSource, ...], defaults: SourceDefaults
     return tuple(sources)
 
 
-def _source(t: Table, defaults: SourceDefaults) -> SourceConfig:
+def _source(t: Table, defaults: SourceDefaults, origin: Path) -> SourceConfig:
     name = t.name()
     urls = {kind: tuple(t.str_list(kind, [])) for kind in ("feeds", "sitemaps", "pages")}
     for kind, values in urls.items():
@@ -265,6 +270,7 @@ def _source(t: Table, defaults: SourceDefaults) -> SourceConfig:
         cron=cron,
         enabled=t.bool("enabled", defaults.enabled),
         tags=_tags(t),
+        origin=origin,
     )
     t.done()
     return source

@@ -25,6 +25,15 @@ def parse_duration(text: str) -> float:
     return float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
 
 
+def format_duration(seconds: float) -> str:
+    """The shortest duration string that parse_duration reads back as `seconds`: 1800 → "30m"."""
+    for unit in ("d", "h", "m", "s"):
+        count = seconds / _UNIT_SECONDS[unit]
+        if count >= 1 and count == int(count):
+            return f"{int(count)}{unit}"
+    return f"{seconds:g}s"
+
+
 def read_toml(path: Path, what: str, hint: str = "") -> dict[str, Any]:
     """A TOML file's data; ConfigError naming the file (and the line of a syntax error). `what`: "config file"…"""
     try:

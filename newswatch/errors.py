@@ -7,3 +7,7 @@ class NewswatchError(Exception):
 
 class ConfigError(NewswatchError):
     """The configuration is invalid; the message names the file and key."""
+
+
+class UsageError(NewswatchError):
+    """The command was asked for something it refuses (an existing file without --force); exit status 2."""

@@ -59,12 +59,14 @@ def declared_in(root: Table) -> tuple[DeclaredSource, ...]:
 
 def source_name(title: str, url: str) -> str:
     """A source name from a feed's title: "Café Babel — World" → "cafe-babel-world"; from its URL if no Latin is left."""
-    for text in (title, _url_words(url)):
-        folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-        name = _NOT_NAME.sub("-", folded).strip("-._")
-        if name:
-            return name
-    return "feed"
+    # An untitled outline's title is its URL: named from host and path, without the scheme.
+    # The URL is split only when needed: thousands of feeds pass through here.
+    return (_slug(title) if title != url else "") or _slug(_url_words(url)) or "feed"
+
+
+def _slug(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return _NOT_NAME.sub("-", folded).strip("-._")
 
 
 def _url_words(url: str) -> str:

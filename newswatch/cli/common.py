@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from newswatch.config import Config, load_config
-from newswatch.errors import ConfigError, NewswatchError
+from newswatch.errors import ConfigError, NewswatchError, UsageError
 
 config_option = click.option(
     "--config",
@@ -31,13 +31,16 @@ def log_level_option(default: str, help: str):
 
 
 class Group(click.Group):
-    """Turns library errors into one clear line: exit 2 for config errors, 1 for the rest."""
+    """Turns library errors into one clear line: exit 2 for config and usage errors, 1 for the rest."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
             click.echo(f"newswatch: config error: {exc}", err=True)
+            sys.exit(2)
+        except UsageError as exc:
+            click.echo(f"newswatch: error: {exc}", err=True)
             sys.exit(2)
         except NewswatchError as exc:
             click.echo(f"newswatch: error: {exc}", err=True)

@@ -1,0 +1,130 @@
+"""`newswatch sources import|list`: bring a feed reader's OPML export in, and see what is declared where."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from newswatch.cli.common import config_option, load, main
+from newswatch.config import Config, SourceConfig
+from newswatch.config import config_path as config_path_of
+from newswatch.configreader import format_duration
+from newswatch.sourceimport import ImportResult, import_sources
+
+
+@main.group()
+def sources() -> None:
+    """Import sources from a feed reader's OPML export, and list the declared sources.
+
+    \b
+    Example:
+      newswatch sources import subscriptions.opml
+      newswatch sources list --tag Korea
+    """
+
+
+@sources.command("import")
+@config_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--to", "target", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The TOML sources file to write (default: sources.toml beside the config file).")
+@click.option("--force", is_flag=True, help="Overwrite the sources file if it exists.")
+def import_command(config_path: str | None, file: Path, target: Path | None, force: bool) -> None:
+    """Write the feeds of an OPML (or TOML) file as a TOML sources file, one [[sources]] per feed.
+
+    Folders and categories become tags; a feed listed twice becomes one source. config.toml is
+    never rewritten: the command prints the `sources_file` line to add when it is missing.
+    Names that config.toml already uses get a number (nknews -> nknews-2).
+
+    \b
+    Example:
+      newswatch sources import subscriptions.opml
+      newswatch sources import subscriptions.opml --to feeds/sources.toml --force
+    """
+    config = config_path_of(config_path)
+    result = import_sources(file, target or config.parent / "sources.toml", config, force=force)
+    for line in _import_report(result, config):
+        click.echo(line)
+
+
+def _import_report(result: ImportResult, config: Path) -> list[str]:
+    lines = [f"{_count(len(result.sources), 'source')} written to {result.target}"]
+    if result.duplicates:
+        lines.append(f"{_count(len(result.duplicates), 'duplicate feed URL')} merged (one source each, tags joined):")
+        lines += [f"  line {d.line} = line {d.first_line}: {d.xml_url}" for d in result.duplicates]
+    if result.renamed:
+        lines.append(f"{_count(len(result.renamed), 'source')} renamed, as {config.name} already declares the names:")
+        lines += [f"  {r.old} -> {r.new} ({r.location})" for r in result.renamed]
+    wanted = result.sources_file_line
+    if result.config_sources_file is None:
+        lines.append(f"add this line at the top of {config} (before any [table]): {wanted}")
+    elif not result.config_reads_target:
+        lines.append(f"{config} reads sources_file = {result.config_sources_file!r}; to use the new file: {wanted}")
+    else:
+        lines.append(f"{config} already reads it")
+    return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+@sources.command("list")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON array, one source a line, for scripts.")
+@click.option("--tag", default=None, help="Only sources with this tag or a folder below it (Korea covers Korea/Analysis).")
+def list_command(config_path: str | None, as_json: bool, tag: str | None) -> None:
+    """List the sources: feeds, schedule, enabled, tags, and the file that declares each.
+
+    \b
+    Example:
+      newswatch sources list --tag Korea
+      newswatch sources list --json | jq -r '.[] | select(.enabled | not) | .name'
+    """
+    config = load(config_path)
+    chosen = [s for s in config.sources if tag is None or s.tagged(tag)]
+    if as_json:
+        records = [json.dumps(_record(s, config), ensure_ascii=False) for s in chosen]
+        click.echo("[\n" + ",\n".join(records) + "\n]" if records else "[]")
+        return
+    rows = [_row(s, config) for s in chosen]
+    click.echo(tabulate(rows, headers=("source", "urls", "schedule", "enabled", "tags", "declared in")))
+    click.echo(f"\n{len(chosen)} of {len(config.sources)} sources" if tag else f"\n{len(chosen)} sources")
+
+
+def _record(source: SourceConfig, config: Config) -> dict:
+    return {
+        "name": source.name,
+        "feeds": list(source.feeds),
+        "sitemaps": list(source.sitemaps),
+        "pages": list(source.pages),
+        "every": None if source.cron else format_duration(source.every),
+        "cron": source.cron,
+        "enabled": source.enabled,
+        "tags": list(source.tags),
+        "declared_in": _declared_in(source, config),
+    }
+
+
+def _row(source: SourceConfig, config: Config) -> tuple:
+    urls = source.start_urls
+    first = urls[0] if urls else "-"
+    return (
+        source.name,
+        first if len(urls) == 1 else f"{first} (+{len(urls) - 1})",
+        f"cron {source.cron}" if source.cron else f"every {format_duration(source.every)}",
+        "yes" if source.enabled else "no",
+        ", ".join(source.tags),
+        _declared_in(source, config),
+    )
+
+
+def _declared_in(source: SourceConfig, config: Config) -> str:
+    """The declaring file relative to config.toml's folder: "config.toml", "sources.toml", "feeds/all.opml"."""
+    if source.origin is None:
+        return "-"
+    return Path(os.path.relpath(source.origin, config.path.parent)).as_posix()
