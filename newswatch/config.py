@@ -14,7 +14,7 @@ from functools import cache, cached_property
 from pathlib import Path
 
 from alerts.config import AlertsConfig, check_categories, parse_alerts
-from newswatch.configreader import HTTP_URL, Table, read_toml
+from newswatch.configreader import HTTP_URL, Table, format_duration, read_toml
 from newswatch.crontab import cron_trigger
 from newswatch.errors import ConfigError
 from newswatch.sourcefile import DeclaredSource, declared_in, read_sources_file
@@ -72,6 +72,11 @@ class SourceConfig:
     @property
     def start_urls(self) -> tuple[str, ...]:
         return self.feeds + self.sitemaps + self.pages
+
+    @property
+    def schedule(self) -> str:
+        """ "every 30m" or "cron 0 6 * * *", as `sources list` and `status` show it."""
+        return f"cron {self.cron}" if self.cron else f"every {format_duration(self.every)}"
 
     def tagged(self, tag: str) -> bool:
         """True if the source has `tag` or a tag below it: "Korea" covers the folder path "Korea/Analysis"."""
@@ -132,6 +137,12 @@ class Config:
         raise ConfigError(
             f"{self.path}: no source named {name!r}{suggestion} ({len(names)} sources: see `newswatch sources list`)"
         )
+
+    def declared_in(self, source: SourceConfig) -> str:
+        """The file that declares `source`, relative to config.toml's folder: "config.toml", "feeds/all.opml"."""
+        if source.origin is None:
+            return "-"
+        return Path(os.path.relpath(source.origin, self.path.parent)).as_posix()
 
     @cached_property
     def _by_name(self) -> dict[str, SourceConfig]:

@@ -75,17 +75,30 @@ def _url_words(url: str) -> str:
     return f"{host} {parts.path}"
 
 
-def _from_feeds(path: Path, feeds: tuple[OpmlFeed, ...]) -> tuple[DeclaredSource, ...]:
-    taken: set[str] = set()
-    sources = []
-    for feed in feeds:
-        base = name = source_name(feed.title, feed.xml_url)
-        n = 1
-        # Folders often hold feeds of one title ("World" under two outlets): number them, in file order.
-        while name in taken:
+class Names:
+    """Hands out free names: a taken one gets the next number ("world", "world-2", ...), without rescanning."""
+
+    def __init__(self, taken: set[str] | None = None) -> None:
+        self.taken = set(taken or ())
+        self._last: dict[str, int] = {}  # base -> the last number tried: 5,000 "World" feeds stay linear
+
+    def claim(self, base: str) -> str:
+        n = self._last.get(base, 1)
+        name = base if n == 1 else f"{base}-{n}"
+        while name in self.taken:
             n += 1
             name = f"{base}-{n}"
-        taken.add(name)
+        self._last[base] = n
+        self.taken.add(name)
+        return name
+
+
+def _from_feeds(path: Path, feeds: tuple[OpmlFeed, ...]) -> tuple[DeclaredSource, ...]:
+    names = Names()
+    sources = []
+    for feed in feeds:
+        # Folders often hold feeds of one title ("World" under two outlets): number them, in file order.
+        name = names.claim(source_name(feed.title, feed.xml_url))
         data: dict[str, Any] = {"name": name, "feeds": [feed.xml_url]}
         if feed.tags:
             data["tags"] = list(feed.tags)

@@ -14,7 +14,7 @@ from newswatch.config import SourceDefaults, parse_sources
 from newswatch.configreader import Table, read_toml
 from newswatch.errors import UsageError
 from newswatch.opml import Duplicate
-from newswatch.sourcefile import DeclaredSource, declared_in, read_sources_file
+from newswatch.sourcefile import DeclaredSource, Names, declared_in, read_sources_file
 
 # Keys in the order a person reads a source; parse_sources has refused every other key.
 _KEY_ORDER = ("name", "feeds", "sitemaps", "pages", "follow", "every", "cron", "enabled", "tags")
@@ -76,16 +76,12 @@ def _rename_clashes(
     sources: tuple[DeclaredSource, ...], config_names: set[str]
 ) -> tuple[tuple[DeclaredSource, ...], tuple[Renamed, ...]]:
     """Number the imported sources whose name config.toml uses, as OPML titles that repeat are numbered."""
-    taken = config_names | {s.data.get("name") for s in sources}
+    names = Names(config_names | {s.data.get("name") for s in sources})
     out, renamed = [], []
     for declared in sources:
         name = declared.data.get("name")
         if name in config_names:
-            n = 2
-            while f"{name}-{n}" in taken:
-                n += 1
-            new = f"{name}-{n}"
-            taken.add(new)
+            new = names.claim(name)
             renamed.append(Renamed(name, new, declared.location))
             declared = replace(declared, data={**declared.data, "name": new})
         out.append(declared)
