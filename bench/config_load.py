@@ -40,7 +40,7 @@ SECTIONS = ("World", "Politics", "Defence", "Economy", "Analysis", "Opinion", "W
 
 def write_opml(path: Path, count: int) -> None:
     """`count` distinct feeds in region/section folders; one in a hundred listed again under Watchlist."""
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<opml version="2.0">', "<head><title>bench</title></head>", "<body>"]
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<opml version="2.0">', "<head/>", "<body>"]
     per_folder = -(-count // (len(REGIONS) * len(SECTIONS)))
     watch = []
     n = 0
@@ -134,7 +134,8 @@ def main() -> None:
         print(f"  load_config (parse, validate, rules): {loading:.2f} s (target < {TARGET_SECONDS:.0f} s: {verdict})")
         print(f"  baseline, lxml parse of the OPML alone: {baseline:.3f} s; ratio {loading / baseline:.1f}x")
 
-        imports = median_seconds(lambda: subprocess.run([sys.executable, "-c", "import newswatch.cli"], check=True), args.runs)
+        only_imports = [sys.executable, "-c", "import newswatch.cli"]
+        imports = median_seconds(lambda: subprocess.run(only_imports, check=True), args.runs)
         listing = median_seconds(lambda: cli("sources", "list", "--json", "--config", str(config_path)), args.runs)
         count = len(json.loads(cli("sources", "list", "--json", "--config", str(config_path)).stdout))
         print(f"  `newswatch sources list --json` ({count} sources): {listing:.2f} s end to end")

@@ -122,7 +122,8 @@ def _write_atomically(path: Path, text: str) -> None:
     """Write beside `path`, then rename over it: a reader sees the old file or the new one, never half."""
     # A temporary file is private (0600); the daemon may run as another user than the one importing.
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False) as f:
+    prefix = f".{path.name}."
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=prefix, delete=False) as f:
         tmp = Path(f.name)
         try:
             f.write(text)

@@ -51,6 +51,14 @@ def test_a_nested_opml_export_is_read_as_sources(tmp_path):
     assert config.sources_file == tmp_path / "feeds.opml"
 
 
+def test_repeated_titles_are_numbered_past_names_already_taken(tmp_path):
+    titles = ["World", "World 2", "World", "World"]
+    outlines = "".join(f'<outline text="{t}" xmlUrl="http://127.0.0.1:9/{i}.rss"/>' for i, t in enumerate(titles))
+    (tmp_path / "f.opml").write_text(f'<opml version="2.0"><body>{outlines}</body></opml>', encoding="utf-8")
+    path = write_config(tmp_path, "", defaults='sources_file = "f.opml"\n')
+    assert [s.name for s in load_config(path).sources] == ["world", "world-2", "world-3", "world-4"]
+
+
 def test_source_defaults_apply_unless_a_source_sets_its_own(tmp_path):
     (tmp_path / "sources.toml").write_text(
         '[[sources]]\nname = "plain"\nfeeds = ["http://127.0.0.1:9/a"]\n'
@@ -79,7 +87,7 @@ def test_a_name_in_config_and_in_the_sources_file_names_both_places(tmp_path):
 MALFORMED = {
     "truncated": ('<?xml version="1.0"?>\n<opml version="2.0">\n<body>\n<outline text="A" xmlUrl="http://a/f"/>\n', 5),
     "unclosed": ('<opml version="2.0"><body>\n<outline text="A">\n<outline xmlUrl="http://a/f">\n</body></opml>\n', 4),
-    "ftp-feed": ('<opml version="2.0"><body>\n\n<outline text="F" xmlUrl="ftp://files.example.org/f"/>\n</body></opml>\n', 3),
+    "ftp-feed": ('<opml version="2.0"><body>\n\n<outline text="F" xmlUrl="ftp://ftp.example.org/f"/>\n</body></opml>', 3),
     "rss-root": ('<?xml version="1.0"?>\n<rss version="2.0"><channel/></rss>\n', 2),
 }
 

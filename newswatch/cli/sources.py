@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
@@ -76,7 +75,7 @@ def _count(n: int, noun: str) -> str:
 @sources.command("list")
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON array, one source a line, for scripts.")
-@click.option("--tag", default=None, help="Only sources with this tag or a folder below it (Korea covers Korea/Analysis).")
+@click.option("--tag", default=None, help="Only sources with this tag or a folder below it (Korea: also Korea/Analysis).")
 def list_command(config_path: str | None, as_json: bool, tag: str | None) -> None:
     """List the sources: feeds, schedule, enabled, tags, and the file that declares each.
 
@@ -106,7 +105,7 @@ def _record(source: SourceConfig, config: Config) -> dict:
         "cron": source.cron,
         "enabled": source.enabled,
         "tags": list(source.tags),
-        "declared_in": _declared_in(source, config),
+        "declared_in": config.declared_in(source),
     }
 
 
@@ -116,15 +115,8 @@ def _row(source: SourceConfig, config: Config) -> tuple:
     return (
         source.name,
         first if len(urls) == 1 else f"{first} (+{len(urls) - 1})",
-        f"cron {source.cron}" if source.cron else f"every {format_duration(source.every)}",
+        source.schedule,
         "yes" if source.enabled else "no",
         ", ".join(source.tags),
-        _declared_in(source, config),
+        config.declared_in(source),
     )
-
-
-def _declared_in(source: SourceConfig, config: Config) -> str:
-    """The declaring file relative to config.toml's folder: "config.toml", "sources.toml", "feeds/all.opml"."""
-    if source.origin is None:
-        return "-"
-    return Path(os.path.relpath(source.origin, config.path.parent)).as_posix()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import click
@@ -115,7 +115,8 @@ def status_report(db: sqlite_utils.Database, config: Config, now: datetime, only
             "started": iso(daemon.started) if daemon else None,
             "heartbeat": iso(daemon.heartbeat) if daemon else None,
         },
-        "sources": [asdict(s) for s in sources],
+        # Flat fields, so a shallow copy: asdict's deep copy took half a second for 20,000 sources.
+        "sources": [dict(vars(s)) for s in sources],
         "summary": _summary(sources),
         "alerts": outbox.status_counts(db),
         "stories": _shared_stories(db),
