@@ -48,7 +48,11 @@ def extract_body(tree: HtmlElement, url: str, min_words: int, titles: Iterable[s
 
 
 def _extract(tree: HtmlElement, url: str, favor_precision: bool) -> str:
-    document = trafilatura.bare_extraction(tree, url=url, favor_precision=favor_precision, include_comments=False)
+    # fast: no second opinion from trafilatura's fallback extractors (readability, jusText). The balanced
+    # retry above covers what they caught; same F1 on both shared corpora, a third less time (README).
+    document = trafilatura.bare_extraction(
+        tree, url=url, favor_precision=favor_precision, include_comments=False, fast=True
+    )
     return (document.text or "") if document is not None else ""
 
 
