@@ -9,6 +9,7 @@ import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 
 from crawler.items import FetchedPage
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-POOL_AFTER = 40  # pages a one-off crawl extracts in its own process before it starts the pool (bench/crawl.py)
+POOL_AFTER = 40  # article requests a one-off crawl schedules before it starts the pool (bench/crawl.py)
 
 _worker_extractor: Extractor | None = None
 
@@ -48,13 +49,15 @@ class ExtractionPipeline:
     """Runs trafilatura and our cleaner, in a pool of `extraction_workers` processes once the work pays for it.
 
     A pool costs about a second of CPU to start: the long-lived engine starts it once and keeps it
-    warm; a one-off crawl extracts its first POOL_AFTER pages here and starts the pool only if more come.
+    warm; a one-off crawl starts it once it has scheduled POOL_AFTER article pages, so that the
+    workers start while those pages are being fetched, and extracts in its own process until then.
     """
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.pool: ProcessPoolExecutor | None = None
-        self.pages = 0
+        self.articles_scheduled = 0
+        crawler.signals.connect(self._request_scheduled, signal=signals.request_scheduled)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ExtractionPipeline":
@@ -79,16 +82,20 @@ class ExtractionPipeline:
             initargs=(self.config.extraction,),
         )
         for _ in range(workers):
-            self.pool.submit(int)  # start the workers now, while the listings are being fetched
+            self.pool.submit(int)  # start the workers now, while the pages are being fetched
+        logger.info("extraction pool started: %d worker processes", workers)
+
+    def _request_scheduled(self, request: Request) -> None:
+        if request.meta.get("kind") == "article":
+            self.articles_scheduled += 1
+            if self.articles_scheduled == POOL_AFTER:
+                self._start_pool()
 
     def close_spider(self) -> None:
         if self.pool:
             self.pool.shutdown(cancel_futures=True)
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
-        self.pages += 1
-        if self.pages == POOL_AFTER:
-            self._start_pool()
         try:
             if self.pool:
                 future = self.pool.submit(_extract_in_worker, item.html, item.url)

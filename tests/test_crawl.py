@@ -323,3 +323,23 @@ def test_polls_of_one_host_skip_the_download_delay_and_the_throttle(tmp_path, si
     assert site.hit_count("/f/") == 60
     assert query(config, "select sum(not_modified) as n from source_runs")[0]["n"] == 30
     assert query(config, "select count(*) as n from source_runs where ok = 1")[0]["n"] == 60  # empty feeds are fine
+
+
+def test_a_one_off_crawl_starts_the_extraction_pool_only_for_enough_pages(tmp_path, site):
+    from crawler.pipelines import POOL_AFTER
+
+    small = put_site(site, 3, prefix="/small")
+    big = put_site(site, POOL_AFTER + 5, prefix="/big")
+    started = "extraction pool started: 2 worker processes"
+    for name, synthetic, expect_pool in (("small", small, False), ("big", big, True)):
+        folder = tmp_path / name
+        folder.mkdir()
+        config = write_config(
+            folder,
+            f'[[sources]]\nname = "{name}"\nfeeds = ["{site.url(f"/{name}/feed.rss")}"]\n',
+            CRAWL_DEFAULTS + "extraction_workers = 2\n",
+        )
+        result = run_cli("crawl", "--config", str(config), "--quiet", "--log-level", "INFO")
+        assert result.returncode == 0, result.stderr
+        assert (started in result.stderr) is expect_pool, result.stderr[-2000:]
+        assert len(query(config, "select id from articles")) == len(synthetic.articles)
