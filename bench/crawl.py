@@ -9,7 +9,7 @@ last minutes whatever the extraction speed. Then, in this run:
     process start to exit, and the same with `extraction_workers = 0` (no pool);
   - the pool threshold (crawler.pipelines.POOL_AFTER): small crawls with the pool started at
     once and never, in process, to show where the pool starts to pay.
-Run:  .venv/bin/python bench/crawl.py
+Run:  .venv/bin/python bench/crawl.py [--no-threshold]
 """
 
 from __future__ import annotations
@@ -129,6 +129,7 @@ _FAST = "[crawl]\ndownload_delay = 0\nautothrottle = false\nmax_concurrency_per_
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inner", help=argparse.SUPPRESS)
+    parser.add_argument("--no-threshold", action="store_true", help="skip the pool threshold crawls")
     args = parser.parse_args()
     if args.inner:
         inner(args.inner)
@@ -155,6 +156,8 @@ def main() -> None:
                 f"newswatch crawl, {label:24s} {r['seconds']:5.1f} s start to exit, {r['pages']:6.1f} pages/s,"
                 f" ratio {r['pages'] / base:.2f}x, stored {100 * r['stored']:.1f}% {r['kinds']}"
             )
+        if args.no_threshold:
+            return
         print("pool threshold, crawls of one host, best of 3 (seconds from process start; lower is better):")
         for size in SMALL_CRAWLS:
             never = small_crawl(small_feed, size, None)
