@@ -1,15 +1,17 @@
 """Pages per second of `newswatch crawl` with the default config, next to bare trafilatura on the same HTML.
 
 Serves the 181 real news pages of ../shared/extraction-benchmark, each under three URLs (543
-pages), from HOSTS loopback hosts (127.0.100.1, …; one source and one feed a host), because the
-default politeness (0.5 s between requests to a host, 2 at a time) would make one host's crawl
-last minutes whatever the extraction speed. Then, in this run:
+pages), from `--hosts` loopback hosts (127.0.100.1, …; one source and one feed a host), because the
+default politeness (0.5 s between requests to a host) puts a floor of pages-per-host × 0.5 s under
+the crawl whatever the extraction speed: 4.5 s at the default 60 hosts, under what 1.4× the baseline
+allows; more hosts lower it but cost a robots.txt and a feed request each (181 hosts measured slower).
+Then, in this run:
   - the baseline: `trafilatura.extract` over every page, one process;
   - `newswatch crawl` with the default config (only [storage] and the sources set), timed from
     process start to exit, and the same with `extraction_workers = 0` (no pool);
   - the pool threshold (crawler.pipelines.POOL_AFTER): small crawls with the pool started at
     once and never, in process, to show where the pool starts to pay.
-Run:  .venv/bin/python bench/crawl.py [--no-threshold]
+Run:  .venv/bin/python bench/crawl.py [--hosts 60] [--no-threshold]
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from newswatch.demo.server import SiteServer
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "extraction-benchmark" / "data" / "scrapinghub" / "html"
 COPIES = 3
-HOSTS = 60
 SMALL_CRAWLS = (10, 20, 40, 80, 160)  # pages, for the pool threshold
 
 
@@ -41,21 +42,36 @@ def config_text(db: Path, feeds: list[str], extra: str = "") -> str:
     return f'[storage]\ndatabase = "{db}"\n{extra}{sources}'
 
 
-def serve(stack: ExitStack, pages: list[bytes]) -> tuple[list[str], list[tuple[str, bytes]]]:
-    """Spread `pages` over HOSTS servers; returns each host's feed URL and every (url, html)."""
-    servers = [stack.enter_context(SiteServer(root=None, host=f"127.0.100.{i + 1}")) for i in range(HOSTS)]
-    served: list[tuple[str, bytes]] = []
-    paths: dict[int, list[str]] = {i: [] for i in range(HOSTS)}
+def page_url(host: str, n: int) -> str:
+    return f"{host}/news/{n}.html"
+
+
+def serve(stack: ExitStack, pages: list[bytes], hosts: int) -> list[str]:
+    """Spread `pages` over `hosts` servers (page n on host n % hosts); returns each host's feed URL.
+
+    The servers are threads of this process: the baseline runs while none is up.
+    """
+    servers = [stack.enter_context(SiteServer(root=None, host=f"127.0.100.{i + 1}")) for i in range(hosts)]
+    paths: dict[int, list[str]] = {i: [] for i in range(hosts)}
     for n, html in enumerate(pages):
-        host = n % HOSTS
-        path = f"/news/{n}.html"
-        servers[host].put(path, html, "text/html; charset=utf-8")
-        paths[host].append(path)
-        served.append((servers[host].url(path), html))
+        path = page_url("", n)
+        servers[n % hosts].put(path, html, "text/html; charset=utf-8")
+        paths[n % hosts].append(path)
     for host, server in enumerate(servers):
         items = "".join(f"<item><link>{server.url(p)}</link></item>" for p in paths[host])
         server.put("/feed.rss", f'<rss version="2.0"><channel><title>h{host}</title>{items}</channel></rss>')
-    return [server.url("/feed.rss") for server in servers], served
+    return [server.url("/feed.rss") for server in servers]
+
+
+def serve_small(stack: ExitStack, pages: list[bytes]) -> list[str]:
+    """One host with a feed of each of SMALL_CRAWLS sizes; returns its feed URL."""
+    server = stack.enter_context(SiteServer(root=None, host="127.0.101.1"))
+    for n, html in enumerate(pages[: max(SMALL_CRAWLS)]):
+        server.put(f"/p/{n}.html", html, "text/html; charset=utf-8")
+    for size in SMALL_CRAWLS:
+        items = "".join(f"<item><link>{server.url(f'/p/{n}.html')}</link></item>" for n in range(size))
+        server.put(f"/small{size}.rss", f'<rss version="2.0"><channel><title>s</title>{items}</channel></rss>')
+    return [server.url("/feed.rss")]
 
 
 def real_pages() -> list[bytes]:
@@ -65,13 +81,13 @@ def real_pages() -> list[bytes]:
     return [gzip.decompress(f.read_bytes()) for _ in range(COPIES) for f in files]
 
 
-def bare_trafilatura(served: list[tuple[str, bytes]]) -> float:
-    """Pages per second of trafilatura.extract alone, in this process."""
-    pages = [(url, html.decode()) for url, html in served]
+def bare_trafilatura(pages: list[bytes], hosts: int) -> float:
+    """Pages per second of trafilatura.extract alone, in this process, with URLs like the crawl's."""
+    decoded = [(page_url(f"http://127.0.100.{n % hosts + 1}", n), html.decode()) for n, html in enumerate(pages)]
     started = time.perf_counter()
-    for url, html in pages:
+    for url, html in decoded:
         trafilatura.extract(html, url=url)
-    return len(pages) / (time.perf_counter() - started)
+    return len(decoded) / (time.perf_counter() - started)
 
 
 def end_to_end(feeds: list[str], expected: int, extra: str = "") -> dict:
@@ -129,41 +145,36 @@ _FAST = "[crawl]\ndownload_delay = 0\nautothrottle = false\nmax_concurrency_per_
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inner", help=argparse.SUPPRESS)
+    parser.add_argument("--hosts", type=int, default=60, choices=range(1, 255), metavar="N", help="loopback hosts")
     parser.add_argument("--no-threshold", action="store_true", help="skip the pool threshold crawls")
     args = parser.parse_args()
     if args.inner:
         inner(args.inner)
         return
     pages = real_pages()
+    baseline = bare_trafilatura(pages, args.hosts)
     with ExitStack() as stack:
-        feeds, served = serve(stack, pages)
-        first = stack.enter_context(SiteServer(root=None, host="127.0.101.1"))
-        for n, html in enumerate(pages[: max(SMALL_CRAWLS)]):
-            first.put(f"/p/{n}.html", html, "text/html; charset=utf-8")
-        for size in SMALL_CRAWLS:
-            items = "".join(f"<item><link>{first.url(f'/p/{n}.html')}</link></item>" for n in range(size))
-            first.put(f"/small{size}.rss", f'<rss version="2.0"><channel><title>s</title>{items}</channel></rss>')
-        small_feed = [first.url("/feed.rss")]
-        baseline = bare_trafilatura(served)
+        feeds = serve(stack, pages, args.hosts)
         default = end_to_end(feeds, len(pages))
         no_pool = end_to_end(feeds, len(pages), "[crawl]\nextraction_workers = 0\n")
-        baseline_after = bare_trafilatura(served)
-        print(f"pages: {len(pages)} on {HOSTS} hosts; bare trafilatura.extract, one process:")
-        print(f"  before the crawls {baseline:6.1f} pages/s, after {baseline_after:6.1f} pages/s  (baseline: the mean)")
-        base = (baseline + baseline_after) / 2
-        for label, r in (("default config", default), ("extraction_workers = 0", no_pool)):
-            print(
-                f"newswatch crawl, {label:24s} {r['seconds']:5.1f} s start to exit, {r['pages']:6.1f} pages/s,"
-                f" ratio {r['pages'] / base:.2f}x, stored {100 * r['stored']:.1f}% {r['kinds']}"
-            )
-        if args.no_threshold:
-            return
-        print("pool threshold, crawls of one host, best of 3 (seconds from process start; lower is better):")
+    baseline_after = bare_trafilatura(pages, args.hosts)
+    print(f"pages: {len(pages)} on {args.hosts} hosts; bare trafilatura.extract, one process:")
+    print(f"  before the crawls {baseline:6.1f} pages/s, after {baseline_after:6.1f} pages/s  (baseline: the mean)")
+    base = (baseline + baseline_after) / 2
+    for label, r in (("default config", default), ("extraction_workers = 0", no_pool)):
+        print(
+            f"newswatch crawl, {label:24s} {r['seconds']:5.1f} s start to exit, {r['pages']:6.1f} pages/s,"
+            f" ratio {r['pages'] / base:.2f}x, stored {100 * r['stored']:.1f}% {r['kinds']}"
+        )
+    if args.no_threshold:
+        return
+    print("pool threshold, crawls of one host, best of 3 (seconds from process start; lower is better):")
+    with ExitStack() as stack:
+        small_feed = serve_small(stack, pages)
         for size in SMALL_CRAWLS:
             never = small_crawl(small_feed, size, None)
             at_once = small_crawl(small_feed, size, 1)
             print(f"  {size:4d} pages: no pool {never:5.2f} s, pool from the first page {at_once:5.2f} s")
-
 
 if __name__ == "__main__":
     main()

@@ -343,3 +343,24 @@ def test_a_one_off_crawl_starts_the_extraction_pool_only_for_enough_pages(tmp_pa
         assert result.returncode == 0, result.stderr
         assert (started in result.stderr) is expect_pool, result.stderr[-2000:]
         assert len(query(config, "select id from articles")) == len(synthetic.articles)
+
+
+def test_a_crawl_opens_no_remote_control_server(tmp_path, site):
+    # Scrapy 2.19 would listen for Python code to run and write its token under the user's state folder.
+    put_site(site, 1)
+    config = write_config(tmp_path, f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n')
+    state = tmp_path / "state"
+    result = run_cli("crawl", "--config", str(config), "--log-level", "info", env={"XDG_STATE_HOME": str(state)})
+    assert result.returncode == 0, result.stderr
+    assert query(config, "select count(*) n from articles")[0]["n"] == 1
+    assert "Remote control" not in result.stderr
+    assert "RemoteControl" not in result.stderr  # Scrapy lists the enabled extensions at info level
+    assert not (state / "scrapy").exists()
+
+
+def test_numpy_starts_no_thread_pool_in_a_newswatch_process():
+    # Story signatures import numpy; OpenBLAS would start a thread per core in the crawl and the engine.
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    code = "import os, newswatch.stories.index; print(len(os.listdir('/proc/self/task')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.strip() == "1"

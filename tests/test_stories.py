@@ -394,3 +394,32 @@ def test_tracking_and_amp_urls_of_one_demo_article_store_it_once(tmp_path, demo_
     assert [r["url"] for r in rows] == [troops], "the listing's utm_ link is stored without its parameters"
     assert demo_site.hits[amp] == 0, "an AMP link is fetched as its regular edition"
     assert not query(config, "select url from urls where url like '%utm_%'")
+
+
+def test_joining_a_story_does_not_reindex_the_text_and_the_full_text_index_stays_right(tmp_path):
+    path = tmp_path / "fts.db"
+    Storage(path).close()
+    store = Storage(path)
+    # A database made before the fix has sqlite-utils' trigger on any update: opening it replaces that.
+    store.db.execute("drop trigger articles_au")
+    store.db.execute(
+        'CREATE TRIGGER "articles_au" AFTER UPDATE ON "articles" BEGIN'
+        ' INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text")'
+        " VALUES('delete', old.rowid, old.\"title\", old.\"text\");"
+        ' INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text"); END'
+    )
+    store.close()
+    store = Storage(path)
+    index = StoryIndex(store.db, StoriesConfig())
+    assigned = add(store, index, RETELLING_1, "northwire", FEB)
+    conn = store.db.conn
+    before = conn.total_changes  # counts the rows that triggers change, too
+    store.db.execute("update articles set story_id = 'story-x'")
+    assert conn.total_changes - before == 1
+    search = "select rowid from articles_fts where articles_fts match ?"
+    assert store.db.execute(search, ["Pyongyang"]).fetchall() == [(1,)]
+    store.db.execute("update articles set text = 'nothing left here'")
+    assert store.db.execute(search, ["Pyongyang"]).fetchall() == []
+    assert store.db.execute(search, ["nothing"]).fetchall() == [(1,)]
+    assert assigned.story_id
+    store.close()
