@@ -6,6 +6,7 @@ import asyncio
 import logging
 import multiprocessing
 import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -50,12 +51,15 @@ class ExtractionPipeline:
 
     A pool costs about a second of CPU to start: the long-lived engine starts it once and keeps it
     warm; a one-off crawl starts it once it has scheduled POOL_AFTER article pages, so that the
-    workers start while those pages are being fetched, and extracts in its own process until then.
+    workers start while those pages are being fetched. Either way it starts in a thread of its own
+    (the fork server imports trafilatura before it forks the first worker) and pages are extracted in
+    the crawl's process until it is ready.
     """
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.pool: ProcessPoolExecutor | None = None
+        self._starter: threading.Thread | None = None
         self.articles_scheduled = 0
         crawler.signals.connect(self._request_scheduled, signal=signals.request_scheduled)
 
@@ -71,22 +75,32 @@ class ExtractionPipeline:
             self._start_pool()
 
     def _start_pool(self) -> None:
+        if self.config.crawl.extraction_workers and self._starter is None:
+            # Waiting for the workers would block the reactor for half a second or more.
+            self._starter = threading.Thread(target=self._start_workers, name="extraction pool start", daemon=True)
+            self._starter.start()
+
+    def _start_workers(self) -> None:
         workers = self.config.crawl.extraction_workers
-        if not workers or self.pool:
-            return
         # Not fork: the crawl process runs threads (the reactor's, the alert dispatcher's). The fork
         # server imports trafilatura once and forks every worker from it, where spawn paid the
         # import (nearly a second of CPU) in each worker.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["extractors.article"])
-        self.pool = ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             workers,
             mp_context=context,
             initializer=_start_worker,
             initargs=(self.config.extraction,),
         )
-        for _ in range(workers):
-            self.pool.submit(int)  # start the workers now, while the pages are being fetched
+        try:
+            for started in [pool.submit(int) for _ in range(workers)]:
+                started.result()
+        except Exception:
+            logger.exception("the extraction pool did not start; pages are extracted in the crawl process")
+            pool.shutdown(cancel_futures=True)
+            return
+        self.pool = pool  # from here on, pages go to the workers
         logger.info("extraction pool started: %d worker processes", workers)
 
     def _request_scheduled(self, request: Request) -> None:
@@ -96,6 +110,8 @@ class ExtractionPipeline:
                 self._start_pool()
 
     def close_spider(self) -> None:
+        if self._starter is not None:
+            self._starter.join()
         if self.pool:
             self.pool.shutdown(cancel_futures=True)
 
