@@ -63,15 +63,15 @@ def serve(stack: ExitStack, pages: list[bytes], hosts: int) -> list[str]:
     return [server.url("/feed.rss") for server in servers]
 
 
-def serve_small(stack: ExitStack, pages: list[bytes]) -> list[str]:
-    """One host with a feed of each of SMALL_CRAWLS sizes; returns its feed URL."""
+def serve_small(stack: ExitStack, pages: list[bytes]) -> str:
+    """One host with a feed `/small{size}.rss` of each of SMALL_CRAWLS sizes; returns its base URL."""
     server = stack.enter_context(SiteServer(root=None, host="127.0.101.1"))
     for n, html in enumerate(pages[: max(SMALL_CRAWLS)]):
         server.put(f"/p/{n}.html", html, "text/html; charset=utf-8")
     for size in SMALL_CRAWLS:
         items = "".join(f"<item><link>{server.url(f'/p/{n}.html')}</link></item>" for n in range(size))
         server.put(f"/small{size}.rss", f'<rss version="2.0"><channel><title>s</title>{items}</channel></rss>')
-    return [server.url("/feed.rss")]
+    return server.url("")
 
 
 def real_pages() -> list[bytes]:
@@ -106,12 +106,12 @@ def end_to_end(feeds: list[str], expected: int, extra: str = "") -> dict:
     return {"seconds": seconds, "pages": expected / seconds, "stored": done / expected, "kinds": kinds}
 
 
-def small_crawl(feeds: list[str], pages: int, pool_after: int | None, repeat: int = 3) -> float:
+def small_crawl(base: str, pages: int, pool_after: int | None, repeat: int = 3) -> float:
     """Best seconds of `repeat` crawls of `pages` pages, the pool started after `pool_after` (None: no pool)."""
     times = []
     for _ in range(repeat):
         out = subprocess.run(
-            [sys.executable, __file__, "--inner", json.dumps([feeds[:1], pages, pool_after])],
+            [sys.executable, __file__, "--inner", json.dumps([base, pages, pool_after])],
             capture_output=True,
             text=True,
             check=True,
@@ -123,7 +123,7 @@ def small_crawl(feeds: list[str], pages: int, pool_after: int | None, repeat: in
 def inner(spec: str) -> None:
     """Child process: one source whose feed lists `pages` pages; prints the seconds from import to the end."""
     started = time.perf_counter()
-    feeds, pages, pool_after = json.loads(spec)
+    base, pages, pool_after = json.loads(spec)
     import crawler.pipelines
     from crawler.run import crawl
     from newswatch.config import parse_config
@@ -132,8 +132,7 @@ def inner(spec: str) -> None:
         crawler.pipelines.POOL_AFTER = pool_after
     with tempfile.TemporaryDirectory() as tmp:
         workers = "" if pool_after is not None else "extraction_workers = 0\n"
-        feed = feeds[0].replace("/feed.rss", f"/small{pages}.rss")
-        text = config_text(Path(tmp) / "b.db", [feed], _FAST + workers)
+        text = config_text(Path(tmp) / "b.db", [f"{base}/small{pages}.rss"], _FAST + workers)
         crawl(parse_config(tomllib.loads(text), Path(tmp) / "c.toml"), deliver=False)
     print(json.dumps({"seconds": time.perf_counter() - started}))
 
@@ -170,11 +169,12 @@ def main() -> None:
         return
     print("pool threshold, crawls of one host, best of 3 (seconds from process start; lower is better):")
     with ExitStack() as stack:
-        small_feed = serve_small(stack, pages)
+        small_host = serve_small(stack, pages)
         for size in SMALL_CRAWLS:
-            never = small_crawl(small_feed, size, None)
-            at_once = small_crawl(small_feed, size, 1)
+            never = small_crawl(small_host, size, None)
+            at_once = small_crawl(small_host, size, 1)
             print(f"  {size:4d} pages: no pool {never:5.2f} s, pool from the first page {at_once:5.2f} s")
+
 
 if __name__ == "__main__":
     main()

@@ -160,10 +160,10 @@ class Storage:
         """sqlite-utils' FTS trigger re-indexes title and text on any update of a row; story assignment
         updates story_id of every new article, which made that a third of the cost of storing one."""
         (sql,) = self.db.execute("select sql from sqlite_master where type = 'trigger' and name = 'articles_au'").fetchone()
-        if "AFTER UPDATE OF" in sql:
-            return
-        self.db.execute("drop trigger articles_au")
-        self.db.execute(sql.replace("AFTER UPDATE ON", 'AFTER UPDATE OF "title", "text" ON'))
+        narrowed = sql.replace("AFTER UPDATE ON", 'AFTER UPDATE OF "title", "text" ON')
+        if narrowed != sql:  # else narrowed already
+            self.db.execute("drop trigger articles_au")
+            self.db.execute(narrowed)
 
     # -- URL fetch state ---------------------------------------------------
 
