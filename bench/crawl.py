@@ -24,8 +24,9 @@ import sys
 import tempfile
 import time
 import tomllib
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import sqlite_utils
 import trafilatura
@@ -47,10 +48,7 @@ def page_url(host: str, n: int) -> str:
 
 
 def serve(stack: ExitStack, pages: list[bytes], hosts: int) -> list[str]:
-    """Spread `pages` over `hosts` servers (page n on host n % hosts); returns each host's feed URL.
-
-    The servers are threads of this process: the baseline runs while none is up.
-    """
+    """Spread `pages` over `hosts` servers (page n on host n % hosts); returns each host's feed URL."""
     servers = [stack.enter_context(SiteServer(root=None, host=f"127.0.100.{i + 1}")) for i in range(hosts)]
     paths: dict[int, list[str]] = {i: [] for i in range(hosts)}
     for n, html in enumerate(pages):
@@ -61,6 +59,27 @@ def serve(stack: ExitStack, pages: list[bytes], hosts: int) -> list[str]:
         items = "".join(f"<item><link>{server.url(p)}</link></item>" for p in paths[host])
         server.put("/feed.rss", f'<rss version="2.0"><channel><title>h{host}</title>{items}</channel></rss>')
     return [server.url("/feed.rss") for server in servers]
+
+
+@contextmanager
+def farm(hosts: int) -> Iterator[list[str]]:
+    """The servers of serve(), in a process of their own, so that they share no GIL or heap with the
+    baseline's leftovers here; yields each host's feed URL."""
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(hosts)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        yield json.loads(child.stdout.readline())
+    finally:
+        child.stdin.close()
+        child.wait(timeout=30)
+
+
+def serve_forever(hosts: int) -> None:
+    """Child process of farm(): serves until its stdin closes."""
+    with ExitStack() as stack:
+        print(json.dumps(serve(stack, real_pages(), hosts)), flush=True)
+        sys.stdin.read()
 
 
 def serve_small(stack: ExitStack, pages: list[bytes]) -> str:
@@ -144,16 +163,19 @@ _FAST = "[crawl]\ndownload_delay = 0\nautothrottle = false\nmax_concurrency_per_
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inner", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--hosts", type=int, default=60, choices=range(1, 255), metavar="N", help="loopback hosts")
     parser.add_argument("--no-threshold", action="store_true", help="skip the pool threshold crawls")
     args = parser.parse_args()
     if args.inner:
         inner(args.inner)
         return
+    if args.serve:
+        serve_forever(args.serve)
+        return
     pages = real_pages()
     baseline = bare_trafilatura(pages, args.hosts)
-    with ExitStack() as stack:
-        feeds = serve(stack, pages, args.hosts)
+    with farm(args.hosts) as feeds:
         default = end_to_end(feeds, len(pages))
         no_pool = end_to_end(feeds, len(pages), "[crawl]\nextraction_workers = 0\n")
     baseline_after = bare_trafilatura(pages, args.hosts)

@@ -7,7 +7,7 @@ import logging
 import multiprocessing
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 from scrapy import Request, signals
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 POOL_AFTER = 40  # article requests a one-off crawl schedules before it starts the pool (bench/crawl.py)
+pool_starting = object()  # a Scrapy signal: the extraction pool has begun to start, which takes a second
 
 _worker_extractor: Extractor | None = None
 
@@ -46,20 +47,40 @@ def _extract_in_worker(html: str, url: str) -> Document | Skip:
     return _worker_extractor.extract(html, url)
 
 
+def start_pool(workers: int, config: ExtractionConfig) -> ProcessPoolExecutor:
+    """A pool of `workers` extraction processes, returned once every one of them is up."""
+    # Not fork: the crawl process runs threads (the reactor's, the alert dispatcher's). The fork
+    # server imports trafilatura and warms it once, then forks every worker from it, where spawn
+    # paid the import (nearly a second of CPU) in each worker.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["extractors.warmup"])
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(config,))
+    try:
+        for started in [pool.submit(int) for _ in range(workers)]:
+            started.result()
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
+    return pool
+
+
 class ExtractionPipeline:
     """Runs trafilatura and our cleaner, in a pool of `extraction_workers` processes once the work pays for it.
 
     A pool costs about a second of CPU to start: the long-lived engine starts it once and keeps it
     warm; a one-off crawl starts it once it has scheduled POOL_AFTER article pages, so that the
     workers start while those pages are being fetched. Either way it starts in a thread of its own
-    (the fork server imports trafilatura before it forks the first worker) and pages are extracted in
-    the crawl's process until it is ready.
+    (the fork server imports trafilatura before it forks the first worker); pages that arrive
+    meanwhile wait for it, because extracting them here would load trafilatura's and py3langid's
+    data a second time (the fork server warms them: extractors.warmup). Pages are extracted in the
+    crawl's process only without a pool.
     """
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.pool: ProcessPoolExecutor | None = None
         self._starter: threading.Thread | None = None
+        self._started: Future[None] | None = None  # done once the pool is up, or failed to start
         self.articles_scheduled = 0
         crawler.signals.connect(self._request_scheduled, signal=signals.request_scheduled)
 
@@ -77,31 +98,21 @@ class ExtractionPipeline:
     def _start_pool(self) -> None:
         if self.config.crawl.extraction_workers and self._starter is None:
             # Waiting for the workers would block the reactor for half a second or more.
+            self._started = Future()
             self._starter = threading.Thread(target=self._start_workers, name="extraction pool start", daemon=True)
             self._starter.start()
+            self.crawler.signals.send_catch_log(pool_starting)
 
     def _start_workers(self) -> None:
-        workers = self.config.crawl.extraction_workers
-        # Not fork: the crawl process runs threads (the reactor's, the alert dispatcher's). The fork
-        # server imports trafilatura once and forks every worker from it, where spawn paid the
-        # import (nearly a second of CPU) in each worker.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["extractors.article"])
-        pool = ProcessPoolExecutor(
-            workers,
-            mp_context=context,
-            initializer=_start_worker,
-            initargs=(self.config.extraction,),
-        )
         try:
-            for started in [pool.submit(int) for _ in range(workers)]:
-                started.result()
+            pool = start_pool(self.config.crawl.extraction_workers, self.config.extraction)
         except Exception:
             logger.exception("the extraction pool did not start; pages are extracted in the crawl process")
-            pool.shutdown(cancel_futures=True)
-            return
-        self.pool = pool  # from here on, pages go to the workers
-        logger.info("extraction pool started: %d worker processes", workers)
+        else:
+            self.pool = pool  # from here on, pages go to the workers
+            logger.info("extraction pool started: %d worker processes", self.config.crawl.extraction_workers)
+        finally:
+            self._started.set_result(None)
 
     def _request_scheduled(self, request: Request) -> None:
         if request.meta.get("kind") == "article":
@@ -117,6 +128,8 @@ class ExtractionPipeline:
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
         try:
+            if self._started is not None and not self._started.done():
+                await asyncio.wrap_future(self._started)
             if self.pool:
                 future = self.pool.submit(_extract_in_worker, item.html, item.url)
                 item.result = await asyncio.wrap_future(future)
@@ -134,6 +147,7 @@ class StoragePipeline:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
+        crawler.signals.connect(self._ingest_ready, signal=pool_starting)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "StoragePipeline":
@@ -145,11 +159,11 @@ class StoragePipeline:
         self.dispatcher = spider.dispatcher
         self._ingestor: Ingestor | None = None
 
-    @property
-    def ingestor(self) -> Ingestor:
-        """Built on the first article: a crawl whose feeds answer 304 never pays for it."""
+    def _ingest_ready(self) -> Ingestor:
+        """Built on the first article, or while the extraction pool starts (pages wait for it anyway);
+        a crawl whose feeds all answer 304 never pays for it."""
         if self._ingestor is None:
-            from newswatch.ingest import Ingestor  # imports datasketch and scipy: a quarter second of CPU
+            from newswatch.ingest import Ingestor  # imports datasketch and scipy: most of a second of CPU
 
             self._ingestor = Ingestor(self.crawler.spider.config, self.storage)
         return self._ingestor
@@ -178,7 +192,7 @@ class StoragePipeline:
             language=result.language,
         )
         try:
-            outcome = self.ingestor.ingest(article, item.redirected_from)
+            outcome = self._ingest_ready().ingest(article, item.redirected_from)
         except Exception:
             # The transaction rolled back and the URL is not remembered: the next crawl tries again.
             logger.exception("source %s: could not store %s", item.source, item.url)

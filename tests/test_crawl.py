@@ -345,6 +345,43 @@ def test_a_one_off_crawl_starts_the_extraction_pool_only_for_enough_pages(tmp_pa
         assert len(query(config, "select id from articles")) == len(synthetic.articles)
 
 
+def _language_model_loaded() -> bool:
+    import py3langid.langid
+
+    return py3langid.langid.IDENTIFIER is not None
+
+
+def test_extraction_workers_start_with_the_language_model_loaded():
+    # Forked from a warm fork server, a worker does not load py3langid's model (half a second) itself.
+    from crawler.pipelines import start_pool
+    from newswatch.config import ExtractionConfig
+
+    pool = start_pool(1, ExtractionConfig())
+    try:
+        assert pool.submit(_language_model_loaded).result(timeout=60) is True
+    finally:
+        pool.shutdown()
+
+
+def test_pages_fetched_while_the_pool_starts_wait_for_it(tmp_path, site):
+    # Extracted in the crawl process, they would load the language model there too (py3langid logs it).
+    from crawler.pipelines import POOL_AFTER
+
+    put_site(site, POOL_AFTER + 5)
+    for name, workers, loads_model_here in (("pool", 2, False), ("nopool", 0, True)):
+        folder = tmp_path / name
+        folder.mkdir()
+        config = write_config(
+            folder,
+            f'[[sources]]\nname = "times"\nfeeds = ["{site.url("/news/feed.rss")}"]\n',
+            CRAWL_DEFAULTS + f"extraction_workers = {workers}\n",
+        )
+        result = run_cli("crawl", "--config", str(config), "--quiet", "--log-level", "debug")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert ("initializing identifier" in result.stderr) is loads_model_here
+        assert query(config, "select count(*) n from articles")[0]["n"] == POOL_AFTER + 5
+
+
 def test_a_crawl_opens_no_remote_control_server(tmp_path, site):
     # Scrapy 2.19 would listen for Python code to run and write its token under the user's state folder.
     put_site(site, 1)
