@@ -147,6 +147,8 @@ class StoragePipeline:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
+        self._ingestor: Ingestor | None = None
+        # The engine starts its pool before this pipeline opens: the spider, not open_spider, holds what it needs.
         crawler.signals.connect(self._ingest_ready, signal=pool_starting)
 
     @classmethod
@@ -157,15 +159,14 @@ class StoragePipeline:
         spider = self.crawler.spider
         self.storage = spider.storage
         self.dispatcher = spider.dispatcher
-        self._ingestor: Ingestor | None = None
 
     def _ingest_ready(self) -> Ingestor:
-        """Built on the first article, or while the extraction pool starts (pages wait for it anyway);
-        a crawl whose feeds all answer 304 never pays for it."""
+        """Built while the extraction pool starts (the engine's at once, a one-off crawl's with pages
+        waiting for it), else on the first article: a small crawl whose feeds answer 304 never pays for it."""
         if self._ingestor is None:
             from newswatch.ingest import Ingestor  # imports datasketch and scipy: most of a second of CPU
 
-            self._ingestor = Ingestor(self.crawler.spider.config, self.storage)
+            self._ingestor = Ingestor(self.crawler.spider.config, self.crawler.spider.storage)
         return self._ingestor
 
     def process_item(self, item: FetchedPage) -> FetchedPage:

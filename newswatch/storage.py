@@ -296,22 +296,23 @@ class Storage:
             )
 
     def record_source_run(self, run_id: int, source: str, started: datetime, stats: SourceStats) -> int:
+        row = {
+            "run_id": run_id,
+            "source": source,
+            "started": iso(started),
+            "finished": iso(utcnow()),
+            "ok": None if stats.stopped else int(stats.ok),
+            "fetched": stats.fetched,
+            "new_articles": stats.new_articles,
+            "duplicates": stats.duplicates,
+            "matched": stats.matched,
+            "not_modified": stats.not_modified,
+            "known": stats.known,
+            "skipped": json.dumps(stats.skipped, sort_keys=True),
+            "errors": json.dumps(stats.errors, sort_keys=True),
+            "message": stats.message or (f"stopped early: {stats.stopped}" if stats.stopped else ""),
+        }
+        # Plain SQL: sqlite-utils' insert reads the table's schema each time, and this runs for every poll.
+        sql = f"insert into source_runs ({', '.join(row)}) values ({', '.join('?' * len(row))})"
         with self.transaction():
-            return self.db["source_runs"].insert(
-                {
-                    "run_id": run_id,
-                    "source": source,
-                    "started": iso(started),
-                    "finished": iso(utcnow()),
-                    "ok": None if stats.stopped else int(stats.ok),
-                    "fetched": stats.fetched,
-                    "new_articles": stats.new_articles,
-                    "duplicates": stats.duplicates,
-                    "matched": stats.matched,
-                    "not_modified": stats.not_modified,
-                    "known": stats.known,
-                    "skipped": json.dumps(stats.skipped, sort_keys=True),
-                    "errors": json.dumps(stats.errors, sort_keys=True),
-                    "message": stats.message or (f"stopped early: {stats.stopped}" if stats.stopped else ""),
-                }
-            ).last_pk
+            return self.db.execute(sql, list(row.values())).lastrowid

@@ -227,6 +227,7 @@ def test_new_article_is_alerted_while_running_then_sigterm_exits_cleanly(tmp_pat
     assert code == 0 and took <= 10
     log = daemon.log_text()
     assert "crawl times ok in" in log and "daemon stopped" in log
+    assert "ERROR" not in log, log  # the engine's log comes through the daemon's
     assert len({r.headers["X-Newswatch-Id"] for r in hook.requests}) == len(hook.requests) == 3
     assert not json.loads(run_cli("status", "--config", str(config), "--json").stdout)["daemon"]["running"]
 

@@ -99,16 +99,13 @@ def set_schedule(
     running_since: datetime | None = None,
     crawl_pid: int | None = None,
 ) -> None:
+    # Plain SQL: sqlite-utils' upsert reads the table's schema on every call, and this runs on every poll.
     with db.atomic():
-        db["schedule"].upsert(
-            {
-                "source": source,
-                "next_run": iso(next_run),
-                "running_since": iso(running_since),
-                "crawl_pid": crawl_pid,
-                "updated": iso(utcnow()),
-            },
-            pk="source",
+        db.execute(
+            "insert into schedule (source, next_run, running_since, crawl_pid, updated) values (?, ?, ?, ?, ?)"
+            " on conflict (source) do update set next_run = excluded.next_run,"
+            " running_since = excluded.running_since, crawl_pid = excluded.crawl_pid, updated = excluded.updated",
+            [source, iso(next_run), iso(running_since), crawl_pid, iso(utcnow())],
         )
 
 
