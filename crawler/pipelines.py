@@ -79,8 +79,7 @@ class ExtractionPipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.pool: ProcessPoolExecutor | None = None
-        self._starter: threading.Thread | None = None
-        self._started: Future[None] | None = None  # done once the pool is up, or failed to start
+        self._started: Future[None] | None = None  # set when the pool starts; done once it is up, or failed to
         self.articles_scheduled = 0
         crawler.signals.connect(self._request_scheduled, signal=signals.request_scheduled)
 
@@ -96,11 +95,10 @@ class ExtractionPipeline:
             self._start_pool()
 
     def _start_pool(self) -> None:
-        if self.config.crawl.extraction_workers and self._starter is None:
+        if self.config.crawl.extraction_workers and self._started is None:
             # Waiting for the workers would block the reactor for half a second or more.
             self._started = Future()
-            self._starter = threading.Thread(target=self._start_workers, name="extraction pool start", daemon=True)
-            self._starter.start()
+            threading.Thread(target=self._start_workers, name="extraction pool start", daemon=True).start()
             self.crawler.signals.send_catch_log(pool_starting)
 
     def _start_workers(self) -> None:
@@ -121,8 +119,8 @@ class ExtractionPipeline:
                 self._start_pool()
 
     def close_spider(self) -> None:
-        if self._starter is not None:
-            self._starter.join()
+        if self._started is not None:
+            self._started.result()
         if self.pool:
             self.pool.shutdown(cancel_futures=True)
 

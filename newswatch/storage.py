@@ -243,10 +243,7 @@ class Storage:
             duplicate_of=duplicate_of,
             story_id=story_id,
         )
-        # Plain SQL on the hot path: sqlite-utils' insert() inspects the table schema on every call.
-        columns = ", ".join(record)
-        marks = ", ".join(f":{name}" for name in record)
-        return self.db.execute(f"insert into articles ({columns}) values ({marks})", record).lastrowid
+        return self._insert("articles", record)
 
     def save_matches(self, article_id: int, matches: list[Match]) -> None:
         self.db.execute("delete from matches where article_id = ?", [article_id])
@@ -312,7 +309,12 @@ class Storage:
             "errors": json.dumps(stats.errors, sort_keys=True),
             "message": stats.message or (f"stopped early: {stats.stopped}" if stats.stopped else ""),
         }
-        # Plain SQL: sqlite-utils' insert reads the table's schema each time, and this runs for every poll.
-        sql = f"insert into source_runs ({', '.join(row)}) values ({', '.join('?' * len(row))})"
         with self.transaction():
-            return self.db.execute(sql, list(row.values())).lastrowid
+            return self._insert("source_runs", row)
+
+    def _insert(self, table: str, record: dict) -> int:
+        """Insert one row and return its rowid; for the hot paths (every article, every poll)."""
+        # Plain SQL: sqlite-utils' insert() inspects the table schema on every call.
+        columns = ", ".join(record)
+        marks = ", ".join(f":{name}" for name in record)
+        return self.db.execute(f"insert into {table} ({columns}) values ({marks})", record).lastrowid
