@@ -14,6 +14,8 @@ from scrapy.exceptions import (
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.middlewares.destinations import BlockedRequest
+
 REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (DownloadCancelledError, "too-large"),  # DOWNLOAD_MAXSIZE cancels the download
     (CannotResolveHostError, "dns"),
@@ -22,6 +24,7 @@ REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (ResponseDataLossError, "data-loss"),
     (DownloadFailedError, "connection-lost"),
 )
+SKIPS = {"robots.txt", "bad-link", "private-address"}  # not the source's fault: counted as skipped
 TRANSIENT = {
     "timeout",
     "connection-refused",
@@ -35,10 +38,12 @@ TRANSIENT = {
 
 
 def classify_failure(failure: Failure) -> str:
-    """A reason such as "http-404", "timeout", "dns", "too-large", "redirect-loop" or "robots.txt"."""
+    """A reason such as "http-404", "timeout", "dns", "too-large", "redirect-loop", "robots.txt" or "bad-link"."""
     exc = failure.value
     if isinstance(exc, HttpError):
         return f"http-{exc.response.status}"
+    if isinstance(exc, BlockedRequest):
+        return exc.reason
     if isinstance(exc, IgnoreRequest):
         text = str(exc)
         if "robots.txt" in text:

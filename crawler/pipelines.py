@@ -14,6 +14,7 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 
 from crawler.items import FetchedPage
+from crawler.timelimit import TimeLimitExceeded, time_limit
 from extractors.article import Extractor
 from newswatch.config import ExtractionConfig
 from newswatch.models import Article, Document, Skip
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+EXTRACTION_TIMEOUT = "extraction-timeout"  # the skip reason of a page over [crawl] extraction_timeout
 POOL_AFTER = 40  # article requests a one-off crawl schedules before it starts the pool (bench/crawl.py)
 pool_starting = object()  # a Scrapy signal: the extraction pool has begun to start, which takes a second
 
@@ -43,8 +45,17 @@ def _start_worker(config: ExtractionConfig) -> None:
     _worker_extractor = Extractor(config)
 
 
-def _extract_in_worker(html: str, url: str) -> Document | Skip:
-    return _worker_extractor.extract(html, url)
+def _extract_in_worker(html: str, url: str, limit: float) -> Document | Skip:
+    return extract_within(_worker_extractor, html, url, limit)
+
+
+def extract_within(extractor: Extractor, html: str, url: str, limit: float) -> Document | Skip:
+    """The extractor's answer, or Skip("extraction-timeout") when it takes longer than `limit` seconds."""
+    try:
+        with time_limit(limit):
+            return extractor.extract(html, url)
+    except TimeLimitExceeded:
+        return Skip(EXTRACTION_TIMEOUT)
 
 
 def start_pool(workers: int, config: ExtractionConfig) -> ProcessPoolExecutor:
@@ -128,11 +139,12 @@ class ExtractionPipeline:
         try:
             if self._started is not None and not self._started.done():
                 await asyncio.wrap_future(self._started)
+            limit = self.config.crawl.extraction_timeout
             if self.pool:
-                future = self.pool.submit(_extract_in_worker, item.html, item.url)
+                future = self.pool.submit(_extract_in_worker, item.html, item.url, limit)
                 item.result = await asyncio.wrap_future(future)
             else:
-                item.result = self.extractor.extract(item.html, item.url)
+                item.result = extract_within(self.extractor, item.html, item.url, limit)
         except Exception:
             logger.exception("source %s: extraction failed for %s", item.source, item.url)
             item.result = None  # counted as an error, and not remembered: the next crawl tries again

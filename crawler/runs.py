@@ -35,9 +35,11 @@ class SourceRun:
     began: float = field(default_factory=time.monotonic)
     pending: int = 0  # requests and items not yet settled
     scheduled: int = 0  # article requests made, against max_pages_per_source
-    seen: set[str] = field(default_factory=set)
+    seen: set[str] = field(default_factory=set)  # article URLs listed in this run
+    listings: set[str] = field(default_factory=set)  # feeds, sitemaps and section pages requested in this run
     validators: dict[str, Validators] = field(default_factory=dict)
     ended: str = ""  # "finished", "timeout" or the reason the whole crawl closed
+    private_ok: bool = False  # a configured URL is on an internal address: its links may be too
 
     @property
     def name(self) -> str:

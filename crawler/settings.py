@@ -8,6 +8,8 @@ from newswatch.config import Config
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.runs.EndedRunMiddleware": 50,
+    # Before robots.txt: a refused link must not cause a robots.txt request to its host either.
+    "crawler.middlewares.destinations.DestinationMiddleware": 60,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
     # Above RetryMiddleware (550): sees a response's Retry-After first, and delays the retry it makes.
@@ -51,6 +53,11 @@ def scrapy_settings(config: Config, log_level: str = "WARNING") -> dict[str, Any
         "NEWSWATCH_DNS_TTL": crawl.dns_ttl,
         "TWISTED_DNS_RESOLVER": "crawler.dns.ExpiringResolver",
         "DNSCACHE_SIZE": 100_000,
+        "NEWSWATCH_PRIVATE_NETWORKS": list(crawl.private_networks),
+        "NEWSWATCH_ALLOW_PRIVATE_ADDRESSES": crawl.allow_private_addresses,
+        # Only http and https, whatever a feed or a redirect says (crawler/middlewares/destinations.py
+        # refuses the others first; without their handlers, nothing could read a local file anyway).
+        "DOWNLOAD_HANDLERS": {"file": None, "data": None, "s3": None, "ftp": None},
         "URLLENGTH_LIMIT": 2083,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,

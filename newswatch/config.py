@@ -6,6 +6,7 @@ Every default is set here, in one place, and documented in the README's config r
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 from collections import Counter
@@ -21,6 +22,16 @@ from newswatch.sourcefile import DeclaredSource, declared_in, read_sources_file
 from newswatch.rules.language import Rule, load_default_rules, parse_rules, parse_rules_file
 
 DEFAULT_USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
+
+
+# Not globally reachable (IANA special-purpose registries): loopback, private, shared, link-local (the
+# cloud metadata address 169.254.169.254), documentation, benchmarking, multicast and reserved ranges.
+PRIVATE_NETWORKS = (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+    "224.0.0.0/3", "::/127", "64:ff9b::/96", "100::/64", "2001::/23", "2001:db8::/32", "fc00::/7",
+    "fe80::/10", "ff00::/8",
+)
 
 
 @dataclass(frozen=True)
@@ -39,13 +50,19 @@ class CrawlConfig:
     timeout: float = 30.0
     retries: int = 2
     max_page_bytes: int = 5_000_000
+    max_inflated_bytes: int = 20_000_000  # a gzip-compressed sitemap, once inflated
+    max_links_per_listing: int = 50_000  # entries read from one feed, sitemap or section page
+    max_sitemap_depth: int = 5  # sitemap indexes below a configured sitemap
     max_redirects: int = 10
     max_pages_per_source: int = 2_000
     http_cache: bool = False
     extraction_workers: int = field(default_factory=lambda: os.cpu_count() or 1)  # 0: no pool
+    extraction_timeout: float = 5.0  # seconds for one page; a page over it is skipped as extraction-timeout
     poll_delay: float = 0.0  # seconds between polls of one host (feeds, sitemaps, section pages)
     robots_txt_ttl: float = 86400.0
     dns_ttl: float = 3600.0
+    allow_private_addresses: bool = False  # discovered links may go to PRIVATE_NETWORKS from any source
+    private_networks: tuple[str, ...] = PRIVATE_NETWORKS
 
 
 @dataclass(frozen=True)
@@ -206,14 +223,25 @@ def _crawl(t: Table) -> CrawlConfig:
         timeout=t.duration("timeout", "30s"),
         retries=t.int("retries", d.retries, minimum=0),
         max_page_bytes=t.int("max_page_bytes", d.max_page_bytes, minimum=1024),
+        max_inflated_bytes=t.int("max_inflated_bytes", d.max_inflated_bytes, minimum=1024),
+        max_links_per_listing=t.int("max_links_per_listing", d.max_links_per_listing, minimum=1),
+        max_sitemap_depth=t.int("max_sitemap_depth", d.max_sitemap_depth, minimum=0),
         max_redirects=t.int("max_redirects", d.max_redirects, minimum=0),
         max_pages_per_source=t.int("max_pages_per_source", d.max_pages_per_source, minimum=1),
         http_cache=t.bool("http_cache", d.http_cache),
         extraction_workers=t.int("extraction_workers", d.extraction_workers, minimum=0),
+        extraction_timeout=t.duration("extraction_timeout", "5s"),
         poll_delay=t.number("poll_delay", d.poll_delay, minimum=0),
         robots_txt_ttl=t.duration("robots_txt_ttl", "1d"),
         dns_ttl=t.duration("dns_ttl", "1h"),
+        allow_private_addresses=t.bool("allow_private_addresses", d.allow_private_addresses),
+        private_networks=tuple(t.str_list("private_networks", list(d.private_networks))),
     )
+    for i, network in enumerate(c.private_networks):
+        try:
+            ipaddress.ip_network(network)
+        except ValueError as exc:
+            raise t.error(f"private_networks[{i + 1}]", f"not an address range: {exc}") from None
     if not c.user_agent.strip():
         raise t.error("user_agent", "must not be empty: sites need to know who is crawling")
     t.done()

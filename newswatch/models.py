@@ -110,8 +110,9 @@ class SourceStats:
         """A source fails when it ran out of time or none of its feeds, sitemaps or pages could be fetched."""
         return not self.timed_out and (self.start_urls == 0 or self.start_failures < self.start_urls)
 
-    def skip(self, reason: str) -> None:
-        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+    def skip(self, reason: str, count: int = 1) -> None:
+        if count:
+            self.skipped[reason] = self.skipped.get(reason, 0) + count
 
     def error(self, reason: str) -> None:
         self.errors[reason] = self.errors.get(reason, 0) + 1

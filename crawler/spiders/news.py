@@ -6,9 +6,11 @@ links they list are fetched only if their canonical URL was never fetched before
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from typing import Any, AsyncIterator, Callable, Iterable, Iterator
+from urllib.parse import urlsplit
 
 import charset_normalizer
 import scrapy
@@ -19,19 +21,19 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.asyncio import create_looping_call
 from twisted.python.failure import Failure
 
-from crawler.errors import classify_failure, is_transient
+from crawler.errors import SKIPS, classify_failure, is_transient
 from crawler.items import FetchedPage
+from crawler.middlewares.destinations import SCHEMES
 from crawler.runs import SourceRun, Validators
 from crawler.spiders.feed import MalformedFeed, feed_links
 from crawler.spiders.listing import listing_links
-from crawler.spiders.sitemap import MalformedSitemap, sitemap_links
+from crawler.spiders.sitemap import MalformedSitemap, SitemapLinks, SitemapTooLarge, sitemap_links
 from alerts.delivery import Dispatcher
-from newswatch.config import Config
+from newswatch.config import Config, CrawlConfig
 from newswatch.models import utcnow
 from newswatch.storage import Storage
 from newswatch.urls import canonicalize, desktop_url
 
-MAX_SITEMAP_DEPTH = 3
 HTML_TYPES = (b"text/html", b"application/xhtml")
 NON_ASCII_RUN = re.compile(rb"[\x80-\xff][^<>]*")
 EXPIRE_EVERY = 1.0  # seconds between checks of the runs' time limits
@@ -93,6 +95,7 @@ class NewsSpider(scrapy.Spider):
 
     def _listing_request(self, url: str, run: SourceRun, kind: str, depth: int) -> Request:
         run.pending += 1
+        run.listings.add(url)
         return Request(
             url,
             callback=self.parse_listing,
@@ -111,47 +114,65 @@ class NewsSpider(scrapy.Spider):
             },
         )
 
-    def parse_listing(self, response: Response) -> Iterator[Request]:
+    async def parse_listing(self, response: Response) -> AsyncIterator[Request]:
         run, kind = response.meta["run"], response.meta["kind"]
         try:
             if not run.ended:
-                yield from self._listed(response, run, kind)
+                for request in await self._listed(response, run, kind):
+                    yield request
         finally:
             self._settle(run)
 
-    def _listed(self, response: Response, run: SourceRun, kind: str) -> Iterator[Request]:
+    async def _listed(self, response: Response, run: SourceRun, kind: str) -> list[Request]:
         stats = run.stats
         stats.fetched += 1
         if response.status == 304:
             stats.not_modified += 1
-            return
+            return []
         run.validators[response.url] = Validators(
             kind, response.status, _header(response, b"ETag"), _header(response, b"Last-Modified")
         )
+        crawl = self.config.crawl
         try:
-            if kind == "feed":
-                links = feed_links(response.body, response.url)
-            elif kind == "sitemap":
-                found = sitemap_links(response.body, response.url)
-                if response.meta["depth"] < MAX_SITEMAP_DEPTH:
-                    for child in found.sitemaps:
-                        yield self._listing_request(child, run, "sitemap", response.meta["depth"] + 1)
-                links = found.pages
-            else:
-                if not isinstance(response, TextResponse):
-                    raise ValueError("binary")
-                links = listing_links(response, run.source.follow)
+            # In a thread: a large or hostile listing must not hold up the reactor, and every other source.
+            found = await asyncio.to_thread(read_listing, response, kind, run.source.follow, crawl)
+        except SitemapTooLarge as exc:
+            self._fail(run, response.meta, "too-large", f"{response.url}: {exc}")
+            return []
         except (MalformedFeed, MalformedSitemap, ValueError) as exc:
             reason = {"feed": "malformed-feed", "sitemap": "malformed-sitemap"}.get(kind, "malformed-page")
             self._fail(run, response.meta, reason, f"{response.url}: {exc}")
-            return
-        yield from self._article_requests(links, run)
+            return []
+        if run.ended:
+            return []
+        links = found.sitemaps + found.pages
+        if len(links) > crawl.max_links_per_listing:
+            stats.skip("too-many-links")  # once a listing: the entries past max_links_per_listing are not read
+        children = found.sitemaps[: crawl.max_links_per_listing]
+        pages = found.pages[: crawl.max_links_per_listing - len(children)]
+        return [
+            *self._child_sitemaps(children, run, response.meta["depth"] + 1),
+            *self._article_requests(pages, run),
+        ]
+
+    def _child_sitemaps(self, children: list[str], run: SourceRun, depth: int) -> Iterator[Request]:
+        """The sitemaps a sitemap index lists, each fetched once a run, max_sitemap_depth indexes deep at most."""
+        for url in map(_fetchable, children):
+            if url is None:
+                run.stats.skip("bad-link")
+            elif url in run.listings:
+                run.stats.skip("sitemap-loop")
+            elif depth > self.config.crawl.max_sitemap_depth:
+                run.stats.skip("sitemap-too-deep")
+            else:
+                yield self._listing_request(url, run, "sitemap", depth)
 
     def _article_requests(self, links: list[str], run: SourceRun) -> Iterator[Request]:
         stats = run.stats
         longest = self.settings.getint("URLLENGTH_LIMIT")
-        # desktop_url: an AMP or mobile link is fetched as the regular edition, the same article once.
-        wanted = [u for u in dict.fromkeys(desktop_url(link) for link in links) if u not in run.seen]
+        fetchable = [url for url in map(_fetchable, links) if url]
+        stats.skip("bad-link", len(links) - len(fetchable))
+        wanted = [u for u in dict.fromkeys(fetchable) if u not in run.seen]
         known = self.storage.known_urls(wanted)
         for url in wanted:
             run.seen.add(url)
@@ -217,8 +238,8 @@ class NewsSpider(scrapy.Spider):
     def _failed(self, failure: Failure, run: SourceRun) -> None:
         request = failure.request
         reason = classify_failure(failure)
-        if reason == "robots.txt":
-            run.stats.skip("robots.txt")
+        if reason in SKIPS:
+            run.stats.skip(reason)
             return
         if request.meta["kind"] == "article" and not is_transient(reason):
             self.storage.remember_url(canonicalize(request.url), "error", run.name, reason=reason)
@@ -286,6 +307,17 @@ class NewsSpider(scrapy.Spider):
             self._end(run, "shutdown" if reason == "shutdown" else reason)
 
 
+def read_listing(response: Response, kind: str, follow: re.Pattern[str] | None, crawl: CrawlConfig) -> SitemapLinks:
+    """The child sitemaps and the article links a feed, sitemap or section page lists."""
+    if kind == "feed":
+        return SitemapLinks(sitemaps=[], pages=feed_links(response.body, response.url))
+    if kind == "sitemap":
+        return sitemap_links(response.body, response.url, crawl.max_links_per_listing, crawl.max_inflated_bytes)
+    if not isinstance(response, TextResponse):
+        raise ValueError("binary")
+    return SitemapLinks(sitemaps=[], pages=listing_links(response, follow))
+
+
 def decode_html(response: TextResponse) -> tuple[str, bool]:
     """The page as text; when the declared charset does not fit the bytes, detect it (and say so)."""
     try:
@@ -296,6 +328,18 @@ def decode_html(response: TextResponse) -> tuple[str, bool]:
         best = charset_normalizer.from_bytes(sample).best()
         encoding = best.encoding if best else "utf-8"
         return response.body.decode(encoding, errors="replace"), True
+
+
+def _fetchable(link: str) -> str | None:
+    """The URL to fetch for a listed link (an AMP or mobile link becomes the regular edition), or None
+    for one that is not an http(s) URL: javascript:, mailto:, file:, a port out of range…"""
+    try:
+        url = desktop_url(link)
+        parts = urlsplit(url)
+        parts.port  # raises ValueError when out of range
+    except ValueError:
+        return None
+    return url if parts.scheme in SCHEMES and parts.hostname else None
 
 
 def _header(response: Response, name: bytes) -> str | None:
