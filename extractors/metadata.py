@@ -12,11 +12,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from urllib.parse import urljoin
 
 from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
+
+from newswatch.urls import absolute
 
 ISO_WITH_OFFSET = "%Y-%m-%dT%H:%M:%S%z"
 MAX_AUTHOR_CHARS = 200
@@ -134,14 +135,17 @@ def _clean(text: str | None) -> str | None:
 def _published(tree: HtmlElement, url: str) -> datetime | None:
     """htmldate's original publication date; a date without an offset is taken as UTC."""
     # deferred_url_extractor: a /2024/10/18/ in the URL has no time of day, the page's own tags usually do
-    found = find_date(
-        tree,
-        url=url,
-        original_date=True,
-        extensive_search=False,
-        outputformat=ISO_WITH_OFFSET,
-        deferred_url_extractor=True,
-    )
+    try:
+        found = find_date(
+            tree,
+            url=url,
+            original_date=True,
+            extensive_search=False,
+            outputformat=ISO_WITH_OFFSET,
+            deferred_url_extractor=True,
+        )
+    except (ValueError, AssertionError):  # htmldate on hostile markup: an offset of +25:00, a broken tree
+        return None
     if not found:
         return None
     try:
@@ -156,8 +160,8 @@ def _canonical(tree: HtmlElement, meta: dict[str, str], url: str) -> str | None:
     declared = next((href.strip() for href in links if href and href.strip()), None) or meta.get("og:url")
     if not declared:
         return None
-    absolute = urljoin(url, declared)
-    return absolute if absolute.startswith(("http://", "https://")) else None
+    resolved = absolute(url, declared)
+    return resolved if resolved.startswith(("http://", "https://")) else None
 
 
 def _language(declared: str | None) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import parse_qsl, urldefrag, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 import courlan
 
@@ -20,6 +20,14 @@ AMP_SUFFIX = re.compile(r"\.amp(?=\.html?$|$)")  # /story.amp.html, /story.amp
 # AMP caches serve https://example.com/a as https://example-com.cdn.ampproject.org/c/s/example.com/a
 # and Google's viewer as https://www.google.com/amp/s/example.com/a ("s/" means https).
 AMP_CACHE_PATH = re.compile(r"^/(?:amp|[cvi])/(?P<https>s/)?(?P<rest>[^/]+\.[^/]+(?:/.*)?)$")
+
+
+def absolute(base: str, link: str) -> str:
+    """`link` resolved against `base`; as it is when it cannot be (`http://[`): the crawl counts it as a bad link."""
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return link
 
 
 def canonicalize(url: str) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
 import feedparser
+
+from crawler.spiders.charrefs import without_bad_charrefs
+from newswatch.urls import absolute
 
 
 class MalformedFeed(ValueError):
@@ -13,14 +14,14 @@ class MalformedFeed(ValueError):
 
 def feed_links(body: bytes, base_url: str) -> list[str]:
     """Entry links in feed order; raises MalformedFeed when nothing usable is found."""
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    parsed = feedparser.parse(without_bad_charrefs(body), response_headers={"content-location": base_url})
     links: list[str] = []
     for entry in parsed.entries:
         link = entry.get("link") or next(
             (l.get("href") for l in entry.get("links", []) if l.get("rel", "alternate") == "alternate"), None
         )
         if link:
-            links.append(urljoin(base_url, link.strip()))
+            links.append(absolute(base_url, link.strip()))
     if not links and (_broken(parsed) or not parsed.get("version")):
         reason = parsed.get("bozo_exception") if _broken(parsed) else "no feed entries"
         raise MalformedFeed(f"not a readable feed: {reason}")

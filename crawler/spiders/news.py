@@ -7,6 +7,7 @@ links they list are fetched only if their canonical URL was never fetched before
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from typing import Any, AsyncIterator, Callable, Iterable, Iterator
@@ -25,9 +26,9 @@ from crawler.errors import SKIPS, classify_failure, is_transient
 from crawler.items import FetchedPage
 from crawler.middlewares.destinations import SCHEMES
 from crawler.runs import SourceRun, Validators
-from crawler.spiders.feed import MalformedFeed, feed_links
+from crawler.spiders.feed import feed_links
 from crawler.spiders.listing import listing_links
-from crawler.spiders.sitemap import MalformedSitemap, SitemapLinks, SitemapTooLarge, sitemap_links
+from crawler.spiders.sitemap import SitemapLinks, SitemapTooLarge, sitemap_links
 from alerts.delivery import Dispatcher
 from newswatch.config import Config, CrawlConfig
 from newswatch.models import utcnow
@@ -39,6 +40,7 @@ NON_ASCII_RUN = re.compile(rb"[\x80-\xff][^<>]*")
 EXPIRE_EVERY = 1.0  # seconds between checks of the runs' time limits
 
 RunDone = Callable[[SourceRun], None]
+logger = logging.getLogger(__name__)
 
 
 class NewsSpider(scrapy.Spider):
@@ -139,9 +141,11 @@ class NewsSpider(scrapy.Spider):
         except SitemapTooLarge as exc:
             self._fail(run, response.meta, "too-large", f"{response.url}: {exc}")
             return []
-        except (MalformedFeed, MalformedSitemap, ValueError) as exc:
+        except Exception as exc:  # the parsers raise ValueError for what they refuse; anything else is a bug, logged
+            if not isinstance(exc, ValueError):
+                logger.exception("source %s: reading %s failed", run.name, response.url)
             reason = {"feed": "malformed-feed", "sitemap": "malformed-sitemap"}.get(kind, "malformed-page")
-            self._fail(run, response.meta, reason, f"{response.url}: {exc}")
+            self._fail(run, response.meta, reason, f"{response.url}: {exc or type(exc).__name__}")
             return []
         if run.ended:
             return []

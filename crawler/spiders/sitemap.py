@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import struct
 from itertools import islice
-from urllib.parse import urljoin
 
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
+
+from crawler.spiders.charrefs import without_bad_charrefs
+from newswatch.urls import absolute
 
 
 class MalformedSitemap(ValueError):
@@ -32,16 +35,18 @@ def sitemap_links(body: bytes, base_url: str, max_links: int, max_bytes: int) ->
             body = gunzip(body, max_size=max_bytes)
         except ValueError:  # what gunzip raises past max_size (a broken gzip raises OSError)
             raise SitemapTooLarge(f"more than {max_bytes} bytes once inflated") from None
-        except OSError as exc:
-            raise MalformedSitemap(f"not a readable gzip file: {exc}") from None
+        except (OSError, EOFError, struct.error) as exc:
+            raise MalformedSitemap(f"not a readable gzip file: {exc or type(exc).__name__}") from None
     try:
-        sitemap = Sitemap(body)  # lxml's iterparse: streamed, entities not resolved, no DTD fetched
-    except Exception as exc:  # lxml raises several types on garbage
+        sitemap = Sitemap(without_bad_charrefs(body))  # lxml's iterparse: streamed, no entity resolved, no DTD fetched
+        if sitemap.type not in ("sitemapindex", "urlset"):
+            raise MalformedSitemap(f"not a sitemap (root element {sitemap.type!r})")
+        entries = (entry["loc"].strip() for entry in sitemap if entry.get("loc"))
+        locs = [absolute(base_url, loc) for loc in islice(entries, max_links + 1)]
+    except MalformedSitemap:
+        raise
+    except Exception as exc:  # lxml raises several types on garbage, also halfway through
         raise MalformedSitemap(f"not a readable sitemap: {exc}") from None
-    if sitemap.type not in ("sitemapindex", "urlset"):
-        raise MalformedSitemap(f"not a sitemap (root element {sitemap.type!r})")
-    entries = (entry["loc"].strip() for entry in sitemap if entry.get("loc"))
-    locs = [urljoin(base_url, loc) for loc in islice(entries, max_links + 1)]
     if sitemap.type == "sitemapindex":
         return SitemapLinks(sitemaps=locs, pages=[])
     return SitemapLinks(sitemaps=[], pages=locs)
