@@ -9,8 +9,8 @@ Then, in this run:
   - the baseline: `trafilatura.extract` over every page, one process;
   - `newswatch crawl` with the default config (only [storage] and the sources set), timed from
     process start to exit, and the same with `extraction_workers = 0` (no pool);
-  - the pool threshold (crawler.pipelines.POOL_AFTER): small crawls with the pool started at
-    once and never, in process, to show where the pool starts to pay.
+  - small crawls (10 to 160 pages on one host) with the default pool and with `extraction_workers = 0`,
+    to show what the pool costs where there is little to extract.
 Run:  .venv/bin/python bench/crawl.py [--hosts 60] [--no-threshold]
 """
 
@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -35,7 +34,7 @@ from newswatch.demo.server import SiteServer
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "extraction-benchmark" / "data" / "scrapinghub" / "html"
 COPIES = 3
-SMALL_CRAWLS = (10, 20, 40, 80, 160)  # pages, for the pool threshold
+SMALL_CRAWLS = (10, 20, 40, 80, 160)  # pages
 
 
 def config_text(db: Path, feeds: list[str], extra: str = "") -> str:
@@ -125,35 +124,9 @@ def end_to_end(feeds: list[str], expected: int, extra: str = "") -> dict:
     return {"seconds": seconds, "pages": expected / seconds, "stored": done / expected, "kinds": kinds}
 
 
-def small_crawl(base: str, pages: int, pool_after: int | None, repeat: int = 3) -> float:
-    """Best seconds of `repeat` crawls of `pages` pages, the pool started after `pool_after` (None: no pool)."""
-    times = []
-    for _ in range(repeat):
-        out = subprocess.run(
-            [sys.executable, __file__, "--inner", json.dumps([base, pages, pool_after])],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        times.append(json.loads(out.strip().splitlines()[-1])["seconds"])
-    return min(times)
-
-
-def inner(spec: str) -> None:
-    """Child process: one source whose feed lists `pages` pages; prints the seconds from import to the end."""
-    started = time.perf_counter()
-    base, pages, pool_after = json.loads(spec)
-    import crawler.pipelines
-    from crawler.run import crawl
-    from newswatch.config import parse_config
-
-    if pool_after is not None:
-        crawler.pipelines.POOL_AFTER = pool_after
-    with tempfile.TemporaryDirectory() as tmp:
-        workers = "" if pool_after is not None else "extraction_workers = 0\n"
-        text = config_text(Path(tmp) / "b.db", [f"{base}/small{pages}.rss"], _FAST + workers)
-        crawl(parse_config(tomllib.loads(text), Path(tmp) / "c.toml"), deliver=False)
-    print(json.dumps({"seconds": time.perf_counter() - started}))
+def small_crawl(base: str, pages: int, extra: str, repeat: int = 3) -> float:
+    """Best seconds, process start to exit, of `repeat` crawls of one source listing `pages` pages."""
+    return min(end_to_end([f"{base}/small{pages}.rss"], pages, _FAST + extra)["seconds"] for _ in range(repeat))
 
 
 # Small crawls run on one host, so politeness is off: they measure extraction, not the delay.
@@ -162,14 +135,10 @@ _FAST = "[crawl]\ndownload_delay = 0\nautothrottle = false\nmax_concurrency_per_
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inner", help=argparse.SUPPRESS)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--hosts", type=int, default=60, choices=range(1, 255), metavar="N", help="loopback hosts")
-    parser.add_argument("--no-threshold", action="store_true", help="skip the pool threshold crawls")
+    parser.add_argument("--no-threshold", action="store_true", help="skip the small crawls")
     args = parser.parse_args()
-    if args.inner:
-        inner(args.inner)
-        return
     if args.serve:
         serve_forever(args.serve)
         return
@@ -189,13 +158,13 @@ def main() -> None:
         )
     if args.no_threshold:
         return
-    print("pool threshold, crawls of one host, best of 3 (seconds from process start; lower is better):")
+    print("what the pool costs small crawls of one host, best of 3 (seconds from process start; lower is better):")
     with ExitStack() as stack:
         small_host = serve_small(stack, pages)
         for size in SMALL_CRAWLS:
-            never = small_crawl(small_host, size, None)
-            at_once = small_crawl(small_host, size, 1)
-            print(f"  {size:4d} pages: no pool {never:5.2f} s, pool from the first page {at_once:5.2f} s")
+            never = small_crawl(small_host, size, "extraction_workers = 0\n")
+            pool = small_crawl(small_host, size, "")
+            print(f"  {size:4d} pages: extraction_workers = 0 {never:5.2f} s, default (pool) {pool:5.2f} s")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING
@@ -14,10 +12,10 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 
 from crawler.items import FetchedPage
-from crawler.timelimit import TimeLimitExceeded, time_limit
+from crawler.pool import _extract_in_worker, extract_within, start_pool
 from extractors.article import Extractor
 from newswatch.config import ExtractionConfig
-from newswatch.models import Article, Document, Skip
+from newswatch.models import Article, Skip
 from newswatch.urls import article_url
 
 if TYPE_CHECKING:
@@ -26,72 +24,24 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-EXTRACTION_TIMEOUT = "extraction-timeout"  # the skip reason of a page over [crawl] extraction_timeout
-POOL_AFTER = 40  # article requests a one-off crawl schedules before it starts the pool (bench/crawl.py)
 pool_starting = object()  # a Scrapy signal: the extraction pool has begun to start, which takes a second
-
-_worker_extractor: Extractor | None = None
-
-
-def _start_worker(config: ExtractionConfig) -> None:
-    """Build the extractor once per pool process, not once per page.
-
-    Workers ignore SIGINT and SIGTERM: a stop signal sent to the crawl's process group must let the
-    crawl wind down, not break the pool under the pages still being extracted.
-    """
-    global _worker_extractor
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _worker_extractor = Extractor(config)
-
-
-def _extract_in_worker(html: str, url: str, limit: float) -> Document | Skip:
-    return extract_within(_worker_extractor, html, url, limit)
-
-
-def extract_within(extractor: Extractor, html: str, url: str, limit: float) -> Document | Skip:
-    """The extractor's answer, or Skip("extraction-timeout") when it takes longer than `limit` seconds."""
-    try:
-        with time_limit(limit):
-            return extractor.extract(html, url)
-    except TimeLimitExceeded:
-        return Skip(EXTRACTION_TIMEOUT)
-
-
-def start_pool(workers: int, config: ExtractionConfig) -> ProcessPoolExecutor:
-    """A pool of `workers` extraction processes, returned once every one of them is up."""
-    # Not fork: the crawl process runs threads (the reactor's, the alert dispatcher's). The fork
-    # server imports trafilatura and warms it once, then forks every worker from it, where spawn
-    # paid the import (nearly a second of CPU) in each worker.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["extractors.warmup"])
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(config,))
-    try:
-        for started in [pool.submit(int) for _ in range(workers)]:
-            started.result()
-    except BaseException:
-        pool.shutdown(cancel_futures=True)
-        raise
-    return pool
 
 
 class ExtractionPipeline:
-    """Runs trafilatura and our cleaner, in a pool of `extraction_workers` processes once the work pays for it.
+    """Runs trafilatura and our cleaner in a pool of `extraction_workers` processes, off the crawl's thread.
 
-    A pool costs about a second of CPU to start: the long-lived engine starts it once and keeps it
-    warm; a one-off crawl starts it once it has scheduled POOL_AFTER article pages, so that the
-    workers start while those pages are being fetched. Either way it starts in a thread of its own
-    (the fork server imports trafilatura before it forks the first worker); pages that arrive
-    meanwhile wait for it, because extracting them here would load trafilatura's and py3langid's
-    data a second time (the fork server warms them: extractors.warmup). Pages are extracted in the
-    crawl's process only without a pool.
+    The long-lived engine starts the pool at once and keeps it warm; a one-off crawl starts it with
+    its first article request, so a crawl whose feeds answer 304 starts no worker (`newswatch crawl`
+    boots the fork server before it imports Scrapy, so that the workers are ready by then: about a
+    second of CPU on the other core). The pool starts in a thread of its own; pages that arrive
+    meanwhile wait for it. Only with `extraction_workers = 0` are pages extracted in the crawl's
+    process, on its one thread, each bounded by `extraction_timeout`.
     """
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.pool: ProcessPoolExecutor | None = None
         self._started: Future[None] | None = None  # set when the pool starts; done once it is up, or failed to
-        self.articles_scheduled = 0
         crawler.signals.connect(self._request_scheduled, signal=signals.request_scheduled)
 
     @classmethod
@@ -125,9 +75,7 @@ class ExtractionPipeline:
 
     def _request_scheduled(self, request: Request) -> None:
         if request.meta.get("kind") == "article":
-            self.articles_scheduled += 1
-            if self.articles_scheduled == POOL_AFTER:
-                self._start_pool()
+            self._start_pool()
 
     def close_spider(self) -> None:
         if self._started is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 
 from lxml.html import HtmlElement
 from trafilatura import load_html
@@ -17,7 +18,7 @@ from extractors.body import Body, extract_body
 from extractors.boilerplate import Boilerplate
 from extractors.language import detect_language
 from extractors.metadata import PageMetadata, read_metadata
-from extractors.pagekind import NO_CONTENT, skip_reason
+from extractors.pagekind import NO_CONTENT, TOO_COMPLEX, skip_reason
 from extractors.wordcount import word_count
 from newswatch.config import ExtractionConfig
 from newswatch.models import Document, Skip
@@ -37,11 +38,15 @@ class Extractor:
     def __init__(self, config: ExtractionConfig | None = None) -> None:
         config = config or ExtractionConfig()
         self.min_words = config.min_words
+        self.max_elements = config.max_elements
         self.boilerplate = Boilerplate(config.boilerplate_patterns, defaults=config.default_boilerplate)
 
     def extract(self, html: str, url: str) -> Document | Skip:
         """The article on the page at `url`, or why there is none."""
-        page = self._read(html, url)
+        tree = load_html(html)
+        if tree is not None and next(islice(tree.iter(), self.max_elements, None), None) is not None:
+            return Skip(TOO_COMPLEX)
+        page = self._read(tree, url)
         if page is None:
             return Skip(NO_CONTENT)
         reason = skip_reason(page.tree, page.metadata, page.body, word_count(page.text), self.min_words)
@@ -58,11 +63,10 @@ class Extractor:
 
     def text(self, html: str, url: str) -> str:
         """Only the clean main text, whether or not the page counts as an article."""
-        page = self._read(html, url)
+        page = self._read(load_html(html), url)
         return page.text if page else ""
 
-    def _read(self, html: str, url: str) -> _Page | None:
-        tree = load_html(html)
+    def _read(self, tree: HtmlElement | None, url: str) -> _Page | None:
         if tree is None:
             return None
         metadata = read_metadata(tree, url)

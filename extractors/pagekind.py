@@ -6,6 +6,8 @@ video       a video page: og:type video.* with a short description, or an embedd
 listing     a list of links: section, tag, search and home pages (headline links, little running text)
 static-page a page about the site, not news: og:type website and no publication date (about, contact, legal)
 too-short   an article with fewer than min_words words of clean text (briefs, paywall stubs, error pages)
+too-complex more than max_elements HTML elements: no news page is that big, and extracting one would take
+            trafilatura minutes and hundreds of megabytes
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ VIDEO = "video"
 LISTING = "listing"
 STATIC_PAGE = "static-page"
 TOO_SHORT = "too-short"
+TOO_COMPLEX = "too-complex"
 
 VIDEO_MAX_WORDS = 150  # a video description is a few sentences; a video.* page with more text is an article
 LISTING_LINK_LINES = 5  # extracted text with at least this many lines that are headline links…

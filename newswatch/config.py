@@ -70,6 +70,7 @@ class ExtractionConfig:
     boilerplate_patterns: tuple[str, ...] = ()  # extra regular expressions, added to the defaults
     default_boilerplate: bool = True  # false drops the built-in patterns
     min_words: int = 80
+    max_elements: int = 50_000  # HTML elements; the largest of 265 real pages has 9,888
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,7 @@ def _extraction(t: Table) -> ExtractionConfig:
         boilerplate_patterns=patterns,
         default_boilerplate=t.bool("default_boilerplate", d.default_boilerplate),
         min_words=t.int("min_words", d.min_words, minimum=0),
+        max_elements=t.int("max_elements", d.max_elements, minimum=100),
     )
     t.done()
     return c

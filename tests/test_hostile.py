@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import zlib
 
 import pytest
 
@@ -21,31 +20,16 @@ from conftest import crawl, query, run_cli, write_config
 from crawler.pipelines import _extract_in_worker, start_pool
 from newswatch.config import ExtractionConfig
 from newswatch.models import Document, Skip
+from newswatch.demo.hostile import (
+    feed, gzip_bomb, nested_page, redirect, serve_articles, sitemap_index, slow_page, tagless_page, urlset,
+)
 from newswatch.demo.server import SiteServer
 from newswatch.demo.synthetic import article_page, build_site
-from test_crawl_failures import good_source, last_run, respond, write_defaults
+from test_crawl_failures import good_source, last_run, write_defaults
 from test_hostile_xml import PASSWD_MARKER, assert_not_in_db, stored_urls
 
 INTERNAL = "127.0.0.8"
 ONLY_INTERNAL = f'["{INTERNAL}/32"]'
-
-
-def feed(*links: str) -> str:
-    items = "".join(f"<item><title>t</title><link>{link}</link></item>" for link in links)
-    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>f</title>{items}</channel></rss>"
-
-
-def sitemap_index(*locs: str) -> str:
-    entries = "".join(f"<sitemap><loc>{loc}</loc></sitemap>" for loc in locs)
-    return f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{entries}</sitemapindex>"
-
-
-def articles(site: SiteServer, prefix: str, count: int) -> list[str]:
-    """`count` article pages under `prefix` on `site`; their URLs."""
-    synthetic = build_site(count, prefix=prefix)
-    for article in synthetic.articles:
-        site.put(article.path, article_page(article))
-    return [site.url(a.path) for a in synthetic.articles]
 
 
 @pytest.fixture
@@ -55,8 +39,8 @@ def internal():
 
 
 def test_links_that_are_not_http_are_skipped_one_at_a_time(tmp_path, site):
-    valid = articles(site, "/news", 2)
-    site.route("/news/to-file.html", respond(302, headers={"Location": "file:///etc/passwd"}))
+    valid = serve_articles(site, "/news", 2)
+    site.route("/news/to-file.html", redirect(302, "file:///etc/passwd"))
     hostile = [
         "file:///etc/passwd",
         "ftp://127.0.0.1/secret",
@@ -80,9 +64,9 @@ def test_links_that_are_not_http_are_skipped_one_at_a_time(tmp_path, site):
 
 @pytest.mark.parametrize("allowed", [False, True])
 def test_discovered_links_into_internal_networks_need_permission(tmp_path, site, internal, allowed):
-    public = articles(site, "/news", 1)
-    secret = articles(internal, "/admin", 1)
-    site.route("/news/moved.html", respond(301, headers={"Location": internal.url("/admin/1.html")}))
+    public = serve_articles(site, "/news", 1)
+    secret = serve_articles(internal, "/admin", 1)
+    site.route("/news/moved.html", redirect(301, internal.url("/admin/1.html")))
     site.put("/news/feed.rss", feed(public[0], secret[0], site.url("/news/moved.html")))
     config = write_config(
         tmp_path,
@@ -102,7 +86,7 @@ def test_discovered_links_into_internal_networks_need_permission(tmp_path, site,
 
 
 def test_a_source_configured_on_an_internal_address_follows_its_own_links(tmp_path, site, internal):
-    local = articles(internal, "/intranet", 2)
+    local = serve_articles(internal, "/intranet", 2)
     internal.put("/intranet/feed.rss", feed(*local))
     config = write_config(
         tmp_path,
@@ -122,12 +106,12 @@ def test_private_networks_must_be_address_ranges(tmp_path):
 
 
 def test_sitemap_indexes_that_loop_or_nest_too_deep_stop_with_a_reason(tmp_path, site):
-    urls = articles(site, "/deep", 1)
+    urls = serve_articles(site, "/deep", 1)
     site.put("/loop.xml", sitemap_index(site.url("/loop.xml")))
     # /level0.xml lists /level1.xml, … ; /level7.xml is the urlset: past the depth limit of 5.
     for level in range(7):
         site.put(f"/level{level}.xml", sitemap_index(site.url(f"/level{level + 1}.xml")))
-    site.put("/level7.xml", f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url><loc>{urls[0]}</loc></url></urlset>")
+    site.put("/level7.xml", urlset("", urls))
     config = write_config(
         tmp_path,
         f'[[sources]]\nname = "loop"\nsitemaps = ["{site.url("/loop.xml")}"]\n'
@@ -139,15 +123,6 @@ def test_sitemap_indexes_that_loop_or_nest_too_deep_stop_with_a_reason(tmp_path,
     assert [site.hits[f"/level{n}.xml"] for n in range(8)] == [1, 1, 1, 1, 1, 1, 0, 0]
     assert last_run(config, "deep")["skipped"] == {"sitemap-too-deep": 1}
     assert len(stored_urls(config, "good")) == 2
-
-
-def gzip_bomb(inflated_mb: int) -> bytes:
-    """A gzip file of sitemap entries that inflates to `inflated_mb` MB, built without holding them."""
-    entry = b"<url><loc>http://127.0.0.1/bomb/page.html</loc></url>" * 20_000  # about 1 MB
-    squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
-    parts = [squeeze.compress(b"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>")]
-    parts += [squeeze.compress(entry) for _ in range(inflated_mb)]
-    return b"".join(parts) + squeeze.flush()
 
 
 def test_a_gzip_bomb_sitemap_is_refused_once_it_inflates_past_the_limit(tmp_path, site):
@@ -165,18 +140,15 @@ def test_a_gzip_bomb_sitemap_is_refused_once_it_inflates_past_the_limit(tmp_path
 
 
 def test_a_small_gzip_sitemap_is_read(tmp_path, site):
-    urls = articles(site, "/gz", 2)
-    body = "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>" + "".join(
-        f"<url><loc>{u}</loc></url>" for u in urls
-    ) + "</urlset>"
-    site.put("/sitemap.xml.gz", gzip.compress(body.encode()), "application/gzip")
+    urls = serve_articles(site, "/gz", 2)
+    site.put("/sitemap.xml.gz", gzip.compress(urlset("", urls).encode()), "application/gzip")
     config = write_config(tmp_path, f'[[sources]]\nname = "gz"\nsitemaps = ["{site.url("/sitemap.xml.gz")}"]\n')
     crawl(config)
     assert stored_urls(config, "gz") == set(urls)
 
 
 def test_entries_past_the_listing_limit_are_not_read(tmp_path, site):
-    urls = articles(site, "/many", 5)
+    urls = serve_articles(site, "/many", 5)
     site.put("/many/feed.rss", feed(*urls))
     config = write_config(
         tmp_path,
@@ -186,15 +158,6 @@ def test_entries_past_the_listing_limit_are_not_read(tmp_path, site):
     crawl(config)
     assert stored_urls(config, "many") == set(urls[:3])
     assert last_run(config, "many")["skipped"] == {"too-many-links": 1}
-
-
-def slow_page(paragraphs: int = 20_000) -> str:
-    """Valid HTML (about 2 MB) that takes trafilatura ten seconds or more: paragraphs that each hold a link."""
-    body = "".join(
-        f'<p>North Korean troops in Russia, paragraph {i}, <a href="/n/{i}.html">report {i}</a> and more.</p>'
-        for i in range(paragraphs)
-    )
-    return f"<html><head><title>slow</title></head><body><article>{body}</article></body></html>"
 
 
 def test_a_page_over_the_extraction_time_limit_is_skipped(tmp_path, site):
@@ -220,23 +183,25 @@ def test_an_extraction_worker_over_the_time_limit_is_free_for_the_next_page():
         assert isinstance(normal.result(timeout=60), Document)
 
 
-def test_a_huge_tagless_page_and_a_deeply_nested_one_cost_the_others_nothing(tmp_path, site):
-    site.put("/odd/huge.html", b"North Korea " * 3_500_000, "text/html")  # 42 MB, no tags
-    site.put("/odd/deep.html", "<html><body>" + "<div>" * 100_000 + "Pyongyang" + "</div>" * 100_000 + "</body></html>")
-    site.put("/odd/feed.rss", feed(site.url("/odd/huge.html"), site.url("/odd/deep.html")))
+def test_huge_deep_and_vast_pages_cost_the_others_nothing(tmp_path, site):
+    site.put("/odd/huge.html", tagless_page(42), "text/html")
+    site.put("/odd/deep.html", nested_page(100_000))
+    site.put("/odd/vast.html", slow_page(40_000))  # 80,000 elements
+    site.put("/odd/feed.rss", feed(*(site.url(f"/odd/{name}.html") for name in ("huge", "deep", "vast"))))
     config = write_config(
         tmp_path, f'[[sources]]\nname = "odd"\nfeeds = ["{site.url("/odd/feed.rss")}"]\n' + good_source(site)
     )
     crawl(config)
     run = last_run(config, "odd")
     assert run["errors"] == {"too-large": 1}  # max_page_bytes stops the download itself
-    assert run["skipped"] == {"no-content": 1}  # lxml stops nesting at 256 levels; nothing is an article
+    # lxml stops nesting at 256 levels, nothing is an article; 80,000 elements are not even tried
+    assert run["skipped"] == {"no-content": 1, "too-complex": 1}
     assert len(stored_urls(config, "good")) == 2
 
 
 def test_sigterm_ends_a_crawl_within_the_shutdown_timeout_while_a_page_is_extracted(tmp_path, site):
-    """Without the extraction time limit the slow page would hold the crawl's only thread for 20 s."""
-    site.put("/slow/1.html", slow_page(40_000))
+    """Without the extraction time limit the slow page would hold its worker, and the shutdown, for 15 s."""
+    site.put("/slow/1.html", slow_page(24_000))  # under max_elements: extracted, for 15 s
     site.put("/slow/feed.rss", feed(site.url("/slow/1.html")))
     config = write_config(
         tmp_path,

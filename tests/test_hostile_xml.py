@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import uuid
 from datetime import datetime, timezone
 from urllib.parse import unquote
 
 import pytest
 
 from conftest import run_cli, write_config
+from newswatch.demo.hostile import LAUGHS, doctype, laugh_links, rss, secret_file, urlset, xxe_declarations, xxe_links
 from newswatch.demo.synthetic import article_page, make_article
 from test_crawl_failures import good_source, last_run
 
@@ -30,8 +30,6 @@ PASSWD_MARKER = "root:x:0:0"
 LOL = "lol" * 1000
 LOL_IN_A_LINK = "lol" * 100  # &lol2;: short enough for a URL that would be fetched and stored
 CRAWL_TIMEOUT = 60  # seconds: an expanding bomb would blow through this (or through memory)
-
-SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 # -- helpers ------------------------------------------------------------------
@@ -132,49 +130,6 @@ def assert_inert(config, site, result, source, valid, malformed, *needles):
     assert_valid_entries_followed(config, source, valid, malformed)
 
 
-def doctype(root, declarations, layout, system_id=None):
-    """An XML declaration plus a DOCTYPE with internal `declarations`, in the given layout."""
-    external = f' SYSTEM "{system_id}"' if system_id else ""
-    if layout == "multiline":
-        body = "\n".join(f"  {d}" for d in declarations)
-        return f'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE {root}{external} [\n{body}\n]>\n'
-    assert layout == "oneline"
-    return f'<?xml version="1.0" encoding="utf-8"?><!DOCTYPE {root}{external} [{"".join(declarations)}]>'
-
-
-def rss(head, items):
-    entries = "".join(
-        f"<item><title>{title}</title><description>{description}</description><link>{link}</link></item>"
-        for title, description, link in items
-    )
-    return f'{head}<rss version="2.0"><channel><title>Hostile feed</title>{entries}</channel></rss>'
-
-
-def urlset(head, locs):
-    entries = "".join(f"<url><loc>{loc}</loc></url>" for loc in locs)
-    return f'{head}<urlset xmlns="{SITEMAP_NS}">{entries}</urlset>'
-
-
-def xxe_declarations(secret):
-    return [
-        f'<!ENTITY secret SYSTEM "file://{secret}">',
-        '<!ENTITY passwd SYSTEM "file:///etc/passwd">',
-    ]
-
-
-def secret_file(tmp_path):
-    """A file only an external entity could bring into the crawl; its content is a unique marker."""
-    marker = "NWXXE" + uuid.uuid4().hex
-    path = tmp_path / "secret.txt"
-    path.write_text(marker, encoding="utf-8")  # no newline: an expanded link would be a clean, fetchable path
-    return marker, path.resolve()
-
-
-LAUGHS = ['<!ENTITY lol0 "lol">'] + [
-    f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
-]  # &lol9; is 10**9 "lol"s: about 3 GB once expanded
-
-
 # -- 1 and 2. XXE and billion laughs, in a feed and in a sitemap ------------------------------
 
 KINDS = {"feed": ("rss", "feed.rss", "feeds", "malformed-feed"), "sitemap": ("urlset", "sitemap.xml", "sitemaps", "malformed-sitemap")}
@@ -200,14 +155,6 @@ def crawl_hostile(tmp_path, site, kind, name, declarations, hostile_links, fille
     assert [site.hits[f"/{name}-{layout}/{filename}"] for layout in ("multiline", "oneline")] == [1, 1]
     assert last_run(config, name)["ok"] is not None, "the hostile source's run ended"
     return config, result, valid
-
-
-def xxe_links(prefix):
-    return [f"{{{{BASE}}}}{prefix}/&secret;.html", "&secret;", "&passwd;", f"{{{{BASE}}}}{prefix}/p/&passwd;"]
-
-
-def laugh_links(prefix):
-    return [f"{{{{BASE}}}}{prefix}/&lol2;.html", "&lol9;", "&lol2;"]
 
 
 @pytest.mark.parametrize("kind", KINDS)

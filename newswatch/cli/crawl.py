@@ -27,9 +27,13 @@ def crawl(config_path: str | None, sources: tuple[str, ...], log_level: str, qui
     Example:
       newswatch crawl --config config.toml --source dailynk
     """
+    config = load(config_path)
+    if config.crawl.extraction_workers:
+        from crawler.pool import boot_fork_server
+
+        boot_fork_server()  # before the imports below: it warms up on another core meanwhile
     from crawler.run import crawl as run_crawl
 
-    config = load(config_path)
     show = None if quiet or not sys.stderr.isatty() else _progress_line
     result = run_crawl(config, list(sources) or None, progress=show, log_level=log_level.upper())
     if show:
