@@ -14,7 +14,14 @@ from scrapy.exceptions import (
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.middlewares.destinations import BlockedRequest
+
+class BlockedRequest(IgnoreRequest):
+    """A request newswatch refuses to send; `reason` is what the run counts it as."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
 
 REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (DownloadCancelledError, "too-large"),  # DOWNLOAD_MAXSIZE cancels the download

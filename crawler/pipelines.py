@@ -14,7 +14,6 @@ from scrapy.crawler import Crawler
 from crawler.items import FetchedPage
 from crawler.pool import _extract_in_worker, extract_within, start_pool
 from extractors.article import Extractor
-from newswatch.config import ExtractionConfig
 from newswatch.models import Article, Skip
 from newswatch.urls import article_url
 

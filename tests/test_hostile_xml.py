@@ -227,5 +227,6 @@ def test_external_dtds_and_entities_are_never_fetched(tmp_path, site):
     assert_normal_source_stored(config, site)
     assert_not_in_db(config, "FROM-EVIL")
     assert_not_requested(site, "FROM-EVIL")
+    assert_not_in_output(result, "FROM-EVIL")
     assert_valid_entries_followed(config, "dtdfeed", valid_feed, "malformed-feed")
     assert_valid_entries_followed(config, "dtdmap", valid_sitemap, "malformed-sitemap")

@@ -9,24 +9,18 @@ that follows connects to the address that was checked. Redirects come back throu
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError
 from scrapy.http import Request
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.errors import BlockedRequest
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 SCHEMES = ("http", "https")
-
-
-class BlockedRequest(IgnoreRequest):
-    """A request newswatch refuses to send; `reason` is what the run counts it as."""
-
-    def __init__(self, reason: str, message: str):
-        super().__init__(message)
-        self.reason = reason
 
 
 class DestinationMiddleware:
@@ -63,12 +57,12 @@ class DestinationMiddleware:
             return None
         raise BlockedRequest("private-address", f"{request.url}: {address} is an internal address ([crawl] allow_private_addresses)")
 
-    def is_private(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    def is_private(self, address: Address) -> bool:
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
         return any(address in network for network in self.networks)
 
-    async def _address(self, host: str) -> Any:
+    async def _address(self, host: str) -> Address:
         try:
             return ipaddress.ip_address(host)
         except ValueError:
