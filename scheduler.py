@@ -62,7 +62,13 @@ class Daemon:
         self.metrics = MetricsServer(config, self.health_problem) if config.daemon.metrics_port is not None else None
         command = engine_command(config.path.resolve(), log_level)
         self.engines = [
-            EngineSupervisor(command, config.daemon.engine_stall_timeout, self._engine_said, self._engine_lost)
+            EngineSupervisor(
+                command,
+                config.daemon.engine_stall_timeout,
+                config.daemon.engine_start_timeout,
+                self._engine_said,
+                self._engine_lost,
+            )
             for _ in range(config.daemon.crawl_workers)
         ]
         self._previous: dict[str, state.ScheduledSource] = {}  # what an earlier daemon planned

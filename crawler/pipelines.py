@@ -121,7 +121,7 @@ class StoragePipeline:
         """Built while the extraction pool starts (the engine's at once, a one-off crawl's with pages
         waiting for it), else on the first article: a small crawl whose feeds answer 304 never pays for it."""
         if self._ingestor is None:
-            from newswatch.ingest import Ingestor  # imports datasketch and scipy: most of a second of CPU
+            from newswatch.ingest import Ingestor  # imports numpy and builds the rule matcher: a third of a second
 
             self._ingestor = Ingestor(self.crawler.spider.config, self.crawler.spider.storage)
         return self._ingestor

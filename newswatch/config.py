@@ -124,6 +124,7 @@ class DaemonConfig:
     shutdown_timeout: float = 30.0
     crawl_workers: int = 1  # long-lived crawl engine processes
     engine_stall_timeout: float = 60.0  # an engine silent for longer is killed and restarted
+    engine_start_timeout: float = 120.0  # an engine that has not beaten this long after its start likewise
     failing_after: int = 3
     retry_every: float = 60.0
     metrics_port: int | None = None
@@ -398,6 +399,7 @@ def _daemon(t: Table) -> DaemonConfig:
         shutdown_timeout=t.duration("shutdown_timeout", "30s"),
         crawl_workers=t.int("crawl_workers", d.crawl_workers, minimum=1),
         engine_stall_timeout=t.duration("engine_stall_timeout", "60s"),
+        engine_start_timeout=t.duration("engine_start_timeout", "2m"),
         failing_after=t.int("failing_after", d.failing_after, minimum=1),
         retry_every=t.duration("retry_every", "1m"),
         metrics_port=port,

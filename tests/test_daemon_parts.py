@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import signal
 import sys
 import textwrap
 import threading
@@ -170,7 +168,7 @@ def _gone(pid: int) -> bool:
 
 def test_an_engine_that_stops_beating_is_killed_with_its_children_and_restarted():
     heard = Heard()
-    supervisor = EngineSupervisor([sys.executable, "-c", ENGINE, "3"], 1.0, heard.line, heard.lost.append)
+    supervisor = EngineSupervisor([sys.executable, "-c", ENGINE, "3"], 1.0, 60.0, heard.line, heard.lost.append)
     supervisor.start()
     first = supervisor.pid
     try:
@@ -184,10 +182,35 @@ def test_an_engine_that_stops_beating_is_killed_with_its_children_and_restarted(
     assert _poll(lambda: all(_gone(pid) for pid in heard.children()), 5)
 
 
+def test_a_slow_start_is_not_a_stall_but_an_engine_that_never_beats_is_restarted(caplog):
+    heard = Heard()
+    # Silent for 2.5 s (more than the stall timeout, as importing Scrapy on a busy machine can be), then beating.
+    slow = "import time\ntime.sleep(2.5)\nfor n in range(30):\n    print('beat' if n < 29 else 'up', flush=True)\n    time.sleep(0.1)"
+    supervisor = EngineSupervisor([sys.executable, "-c", slow], 1.0, 30.0, heard.line, heard.lost.append)
+    supervisor.start()
+    first = supervisor.pid
+    try:
+        assert _poll(lambda: (supervisor.check(), heard.lines)[1], 15)
+        assert heard.lines == ["up"] and supervisor.pid == first and supervisor.restarts == 0
+    finally:
+        supervisor.stop(time.monotonic() + 5)
+    mute_engine = [sys.executable, "-c", "import time; time.sleep(600)"]
+    mute = EngineSupervisor(mute_engine, 30.0, 1.0, heard.line, heard.lost.append)
+    mute.start()
+    first = mute.pid
+    try:
+        with caplog.at_level(logging.WARNING, logger="newswatch.daemon"):
+            assert _poll(lambda: (mute.check(), mute.pid not in (None, first))[1], 15)
+        assert heard.lost == [first]
+        assert f"crawl engine (pid {first}) did not start within 1s ([daemon] engine_start_timeout)" in caplog.text
+    finally:
+        mute.stop(time.monotonic() + 5)
+
+
 def test_an_engine_that_exits_is_restarted_and_its_lines_reach_the_daemon():
     heard = Heard()
     script = "import sys; print('done feed 7', flush=True); sys.exit(3)"
-    supervisor = EngineSupervisor([sys.executable, "-c", script], 60.0, heard.line, heard.lost.append)
+    supervisor = EngineSupervisor([sys.executable, "-c", script], 60.0, 60.0, heard.line, heard.lost.append)
     supervisor.start()
     first = supervisor.pid
     assert _poll(lambda: (supervisor.check(), heard.lost)[1], 10)

@@ -7,10 +7,12 @@ same subject that are different stories, and decoys that share names but no repo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 
 from conftest import crawl, query, run_cli, write_config
@@ -22,9 +24,9 @@ from newswatch.models import Article
 from newswatch.storage import Storage
 from newswatch.stories.index import StoryIndex
 from newswatch.stories.listing import list_stories, story_outlets
-from newswatch.stories.signatures import content_hash
 from newswatch.stories.index import COMMON_PHRASE
-from newswatch.stories.signatures import signature
+from newswatch.stories.minhash import BandLayout, jaccard, minhash
+from newswatch.stories.signatures import content_hash, signature
 
 FEB = datetime(2023, 2, 2, 9, 0, tzinfo=timezone.utc)
 AUG = datetime(2022, 8, 16, 9, 0, tzinfo=timezone.utc)
@@ -165,10 +167,22 @@ def test_three_retellings_of_one_report_form_one_story(storage, index):
     assert stored == {"northwire": first.story_id, "eurodaily": first.story_id, "globalpost": first.story_id}
 
 
+def test_signatures_and_bands_are_those_stored_by_earlier_versions():
+    """Values datasketch 2 (affine32, seed 1) computed for these inputs, as stored databases hold them."""
+    hashes = (np.arange(1, 1001, dtype=np.uint64) * np.uint64(2654435761)) % np.uint64(2**32)
+    values = minhash(hashes)
+    assert values.dtype == np.uint32 and values[:4].tolist() == [1231587, 680888, 10635952, 4051444]
+    assert hashlib.blake2b(values.tobytes(), digest_size=16).hexdigest() == "0c06568b4b1d12af6a84441f69a6f1d9"
+    other = minhash(np.concatenate([hashes[:600], np.arange(5000, 5400, dtype=np.uint64)]))
+    assert jaccard(values, other) == 0.421875
+    layouts = {t: (BandLayout.for_threshold(t).bands, BandLayout.for_threshold(t).rows) for t in (0.1, 0.3, 0.5, 0.7, 0.9)}
+    assert layouts == {0.1: (64, 2), 0.3: (37, 3), 0.5: (25, 5), 0.7: (14, 9), 0.9: (5, 25)}
+
+
 def test_retellings_share_passages_but_little_text():
     """Why a second signal is needed: shingle similarity alone would not group these."""
     a, b = signature(RETELLING_1), signature(RETELLING_2)
-    assert a.minhash.jaccard(b.minhash) < 0.3
+    assert jaccard(a.minhash, b.minhash) < 0.3
     assert len(a.phrases & b.phrases) >= StoriesConfig().shared_phrases
 
 
@@ -208,7 +222,7 @@ def test_window_comes_from_config(storage):
 def test_an_edited_repost_by_the_same_outlet_is_a_near_duplicate(storage, index):
     first = add(storage, index, RETELLING_1, "northwire", FEB)
     edited = "UPDATED with the Kremlin's silence. " + RETELLING_1.replace("The Kremlin has not commented.", "")
-    assert signature(edited).minhash.jaccard(signature(RETELLING_1).minhash) >= 0.5
+    assert jaccard(signature(edited).minhash, signature(RETELLING_1).minhash) >= 0.5
     repost = add(storage, index, edited, "northwire", FEB + timedelta(days=40))
     assert repost.story_id == first.story_id and repost.outlets == ("northwire",)
 

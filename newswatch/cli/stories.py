@@ -27,7 +27,7 @@ def stories(config_path: str | None, since: str | None, as_json: bool) -> None:
       newswatch stories --since 2023-02-01
       newswatch stories --json | jq '.[] | select(.articles > 1)'
     """
-    from newswatch.stories.index import StoryIndex  # datasketch takes a second to import: only here
+    from newswatch.stories.index import StoryIndex  # imports numpy: only for this command
     from newswatch.stories.listing import list_stories
 
     config = load(config_path)

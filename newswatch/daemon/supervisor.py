@@ -1,8 +1,9 @@
 """Keeps the crawl engine (crawler/engine.py) running as a child process of the daemon.
 
 The engine runs in a process group of its own, so killing it also ends its extraction workers.
-It beats once a second from its reactor thread; one that exits or falls silent for
-`stall_timeout` is killed and started again, and the daemon requeues the runs it had leased.
+It beats once a second from its reactor thread; one that exits, does not beat within
+`start_timeout` of its start, or falls silent for `stall_timeout` after that is killed and
+started again, and the daemon requeues the runs it had leased.
 """
 
 from __future__ import annotations
@@ -35,17 +36,20 @@ class EngineSupervisor:
         self,
         command: list[str],
         stall_timeout: float,
+        start_timeout: float,
         on_line: Callable[[str], None],
         on_lost: Callable[[int], None],
     ):
         self.command = command
         self.stall_timeout = stall_timeout
+        self.start_timeout = start_timeout  # importing Scrapy on a loaded machine can outlast a short stall timeout
         self.on_line = on_line  # every line the engine says but `beat`, on the reader thread
         self.on_lost = on_lost  # the pid of an engine that died or was killed, before the next one starts
         self.proc: subprocess.Popen | None = None
         self.restarts = 0
         self._started = 0.0
         self._last_beat = 0.0
+        self._beaten = False
         self._young_deaths = 0
         self._not_before = 0.0
         self._readers: list[threading.Thread] = []
@@ -67,6 +71,7 @@ class EngineSupervisor:
             bufsize=1,
         )
         self._started = self._last_beat = time.monotonic()
+        self._beaten = False
         self._readers = [
             threading.Thread(target=self._read_stdout, args=(self.proc,), name="engine-stdout", daemon=True),
             threading.Thread(target=self._read_stderr, args=(self.proc,), name="engine-stderr", daemon=True),
@@ -79,6 +84,9 @@ class EngineSupervisor:
         """Seconds since the engine last beat."""
         return time.monotonic() - self._last_beat
 
+    def _allowed_silence(self) -> float:
+        return self.stall_timeout if self._beaten else self.start_timeout
+
     def check(self) -> None:
         """Restart the engine if it exited or stopped beating; called about once a second."""
         proc = self.proc
@@ -88,13 +96,11 @@ class EngineSupervisor:
             return
         if proc.poll() is not None:
             log.warning("crawl engine (pid %d) exited with status %d: restarting it", proc.pid, proc.returncode)
-        elif self.silence() > self.stall_timeout:
-            log.warning(
-                "crawl engine (pid %d) sent no heartbeat for %.0fs ([daemon] engine_stall_timeout): killing and "
-                "restarting it",
-                proc.pid,
-                self.silence(),
-            )
+        elif self.silence() > self._allowed_silence():
+            what = "sent no heartbeat for %.0fs ([daemon] engine_stall_timeout)"
+            if not self._beaten:
+                what = "did not start within %.0fs ([daemon] engine_start_timeout)"
+            log.warning(f"crawl engine (pid %d) {what}: killing and restarting it", proc.pid, self.silence())
             signal_group(proc.pid, signal.SIGKILL)
         else:
             return
@@ -139,6 +145,7 @@ class EngineSupervisor:
             line = line.strip()
             if line == "beat":
                 self._last_beat = time.monotonic()
+                self._beaten = True
             elif line:
                 try:
                     self.on_line(line)

@@ -2,8 +2,8 @@
 
 Signatures live in the shared SQLite file. LSH band keys and phrase fingerprints go into one table
 keyed by hash, so a new article is compared only with the few articles that share a key with it, in
-time that does not grow with the number of stored articles. (datasketch's own LSH keeps its buckets
-in memory, Redis or Cassandra; this is its banding, kept in SQLite.)
+time that does not grow with the number of stored articles. (datasketch's LSH keeps its buckets in
+memory, Redis or Cassandra; this is the same banding, kept in SQLite.)
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import sqlite_utils
 from newswatch.config import StoriesConfig
 from newswatch.models import utcnow
 from newswatch.stories.listing import story_outlets
-from newswatch.stories.signatures import BandLayout, Signature, minhash_from_bytes, minhash_to_bytes, signature
+from newswatch.stories import minhash
+from newswatch.stories.minhash import BandLayout
+from newswatch.stories.signatures import Signature, signature
 
 # A phrase that more than this many stored articles share is stock language ("did not immediately
 # respond to a request for comment", a wire agency's footer), not a sign of one report. It also
@@ -88,7 +90,7 @@ class StoryIndex:
             return self._assignment(known, is_new=False)
         at = _seconds(published)
         sig = signature(text, language)
-        bands = self.layout.keys(sig.minhash) if sig.minhash else []
+        bands = self.layout.keys(sig.minhash) if sig.minhash is not None else []
         match = self._best_match(sig, bands, at, language, source)
         story_id = match.story_id if match else _new_story_id(article_id)
         with self.db.atomic():
@@ -120,7 +122,9 @@ class StoryIndex:
         for row in self._members(wanted):
             if language and row["language"] and row["language"] != language:
                 continue
-            jaccard = sig.minhash.jaccard(minhash_from_bytes(row["minhash"])) if row["article_id"] in band_hits else 0.0
+            jaccard = 0.0
+            if row["article_id"] in band_hits:
+                jaccard = minhash.jaccard(sig.minhash, minhash.from_bytes(row["minhash"]))
             near = jaccard >= self.config.threshold
             # Outlets repeat their own boilerplate, so shared phrases count only between different outlets.
             retelling = row["source"] != source and shared[row["article_id"]] >= self.config.shared_phrases
@@ -147,11 +151,11 @@ class StoryIndex:
     def _add_member(
         self, article_id: int, story_id: str, source: str, at: int, language: str | None, sig: Signature | None
     ) -> None:
-        minhash = minhash_to_bytes(sig.minhash) if sig and sig.minhash else None
+        values = minhash.to_bytes(sig.minhash) if sig and sig.minhash is not None else None
         self.db.execute(
             "insert into story_articles (article_id, story_id, source, at, language, minhash)"
             " values (?, ?, ?, ?, ?, ?)",
-            [article_id, story_id, source, at, language, minhash],
+            [article_id, story_id, source, at, language, values],
         )
         self.db.execute("update articles set story_id = ? where id = ?", [story_id, article_id])
 
