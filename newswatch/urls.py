@@ -45,7 +45,8 @@ def desktop_url(url: str) -> str:
     labels = (parts.hostname or "").split(".")
     if labels[0] in MOBILE_LABELS and len(labels) > 2:
         labels = labels[1:]
-    netloc = ".".join(labels) + (f":{parts.port}" if parts.port else "")
+    host = ".".join(labels)
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")  # IPv6 keeps its brackets
     path = AMP_SUFFIX.sub("", "/".join(s for s in parts.path.split("/") if s.lower() != "amp")) or "/"
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_amp_param(k, v)])
     return urlunsplit((parts.scheme, netloc, path, query, ""))

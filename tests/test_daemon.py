@@ -489,7 +489,7 @@ def test_an_engine_killed_mid_crawl_is_restarted_and_its_run_crawled_again(tmp_p
 
 
 def test_a_hung_engine_is_killed_and_restarted_without_loss_or_duplicates(tmp_path, site, hook, daemons):
-    synthetic, release, config = _held_crawl(tmp_path, site, hook, 'engine_stall_timeout = "3s"')
+    synthetic, release, config = _held_crawl(tmp_path, site, hook, 'engine_stall_timeout = "5s"')
     try:
         daemon = daemons(config, tmp_path / "daemon.log")
         daemon.wait_for_alerts(hook, 3, timeout=40)

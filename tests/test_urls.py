@@ -65,6 +65,15 @@ def test_local_hosts_get_no_www_variant():
     )
 
 
+@pytest.mark.parametrize(
+    ("url", "desktop"),
+    [("http://[::1]/amp/a.html", "http://[::1]/a.html"), ("https://[2001:db8::7]:8443/a?x=1", "https://[2001:db8::7]:8443/a?x=1")],
+)
+def test_ipv6_hosts_keep_their_brackets(url, desktop):
+    assert desktop_url(url) == desktop
+    assert identity_variants(url)[0] == desktop
+
+
 def test_words_that_merely_contain_amp_are_left_alone():
     for url in ("https://example.com/news/stamp-duty", "https://example.com/camp/amp-guitar.html", "https://m.co/x"):
         assert desktop_url(url) == url

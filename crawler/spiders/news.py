@@ -28,7 +28,7 @@ from crawler.middlewares.destinations import SCHEMES
 from crawler.runs import SourceRun, Validators
 from crawler.spiders.feed import feed_links
 from crawler.spiders.listing import listing_links
-from crawler.spiders.sitemap import SitemapLinks, SitemapTooLarge, sitemap_links
+from crawler.spiders.sitemap import ListingLinks, SitemapTooLarge, sitemap_links
 from alerts.delivery import Dispatcher
 from newswatch.config import Config, CrawlConfig
 from newswatch.models import utcnow
@@ -311,15 +311,15 @@ class NewsSpider(scrapy.Spider):
             self._end(run, "shutdown" if reason == "shutdown" else reason)
 
 
-def read_listing(response: Response, kind: str, follow: re.Pattern[str] | None, crawl: CrawlConfig) -> SitemapLinks:
+def read_listing(response: Response, kind: str, follow: re.Pattern[str] | None, crawl: CrawlConfig) -> ListingLinks:
     """The child sitemaps and the article links a feed, sitemap or section page lists."""
     if kind == "feed":
-        return SitemapLinks(sitemaps=[], pages=feed_links(response.body, response.url))
+        return ListingLinks(sitemaps=[], pages=feed_links(response.body, response.url))
     if kind == "sitemap":
         return sitemap_links(response.body, response.url, crawl.max_links_per_listing, crawl.max_inflated_bytes)
     if not isinstance(response, TextResponse):
         raise ValueError("binary")
-    return SitemapLinks(sitemaps=[], pages=listing_links(response, follow))
+    return ListingLinks(sitemaps=[], pages=listing_links(response, follow))
 
 
 def decode_html(response: TextResponse) -> tuple[str, bool]:

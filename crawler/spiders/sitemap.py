@@ -22,12 +22,14 @@ class SitemapTooLarge(ValueError):
 
 
 @dataclass(frozen=True)
-class SitemapLinks:
+class ListingLinks:
+    """What a listing yields: a sitemap's children or pages, a feed's or section page's pages."""
+
     sitemaps: list[str]  # children of a sitemap index
     pages: list[str]
 
 
-def sitemap_links(body: bytes, base_url: str, max_links: int, max_bytes: int) -> SitemapLinks:
+def sitemap_links(body: bytes, base_url: str, max_links: int, max_bytes: int) -> ListingLinks:
     """Split a sitemap body into child sitemaps and page URLs, `max_links` + 1 at most (the caller tells
     there were more); gzip is unpacked up to `max_bytes` (SitemapTooLarge beyond)."""
     if body[:2] == b"\x1f\x8b":
@@ -48,5 +50,5 @@ def sitemap_links(body: bytes, base_url: str, max_links: int, max_bytes: int) ->
     except Exception as exc:  # lxml raises several types on garbage, also halfway through
         raise MalformedSitemap(f"not a readable sitemap: {exc}") from None
     if sitemap.type == "sitemapindex":
-        return SitemapLinks(sitemaps=locs, pages=[])
-    return SitemapLinks(sitemaps=[], pages=locs)
+        return ListingLinks(sitemaps=locs, pages=[])
+    return ListingLinks(sitemaps=[], pages=locs)
