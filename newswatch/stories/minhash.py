@@ -49,12 +49,12 @@ class BandLayout:
 
     @classmethod
     @lru_cache(maxsize=8)
-    def for_threshold(cls, threshold: float, num_perm: int = NUM_PERM) -> BandLayout:
+    def for_threshold(cls, threshold: float) -> BandLayout:
         # Minimise the equally weighted areas of false positives (below the threshold, the chance
         # 1 - (1 - s^r)^b that a pair shares a band) and false negatives (above it, the chance it does not).
         best, layout = float("inf"), cls(1, 1)
-        for bands in range(1, num_perm + 1):
-            for rows in range(1, num_perm // bands + 1):
+        for bands in range(1, NUM_PERM + 1):
+            for rows in range(1, NUM_PERM // bands + 1):
                 false_positive = _integral(lambda s: 1 - (1 - s**rows) ** bands, 0.0, threshold)
                 false_negative = _integral(lambda s: (1 - s**rows) ** bands, threshold, 1.0)
                 error = 0.5 * false_positive + 0.5 * false_negative
