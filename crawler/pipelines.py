@@ -12,12 +12,12 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 
 from crawler.items import FetchedPage
-from crawler.pool import _extract_in_worker, extract_within, start_pool
-from extractors.article import Extractor
+from crawler.pool import extract_in_worker, extract_within, start_pool
 from newswatch.models import Article, Skip
 from newswatch.urls import article_url
 
 if TYPE_CHECKING:
+    from extractors.article import Extractor
     from newswatch.ingest import Ingestor
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class ExtractionPipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         self.config = spider.config
-        self.extractor = Extractor(self.config.extraction)
+        self._extractor: Extractor | None = None  # only without a pool: the workers hold their own
         if spider.keep_alive:
             self._start_pool()
 
@@ -82,16 +82,23 @@ class ExtractionPipeline:
         if self.pool:
             self.pool.shutdown(cancel_futures=True)
 
+    def _in_process_extractor(self) -> Extractor:
+        if self._extractor is None:
+            from extractors.article import Extractor  # trafilatura: the crawl's process imports it only here
+
+            self._extractor = Extractor(self.config.extraction)
+        return self._extractor
+
     async def process_item(self, item: FetchedPage) -> FetchedPage:
         try:
             if self._started is not None and not self._started.done():
                 await asyncio.wrap_future(self._started)
             limit = self.config.crawl.extraction_timeout
             if self.pool:
-                future = self.pool.submit(_extract_in_worker, item.html, item.url, limit)
+                future = self.pool.submit(extract_in_worker, item.html, item.url, limit)
                 item.result = await asyncio.wrap_future(future)
             else:
-                item.result = extract_within(self.extractor, item.html, item.url, limit)
+                item.result = extract_within(self._in_process_extractor(), item.html, item.url, limit)
         except Exception:
             logger.exception("source %s: extraction failed for %s", item.source, item.url)
             item.result = None  # counted as an error, and not remembered: the next crawl tries again

@@ -40,7 +40,8 @@ def _start_worker(config: ExtractionConfig) -> None:
     _worker_extractor = Extractor(config)
 
 
-def _extract_in_worker(html: str, url: str, limit: float) -> Document | Skip:
+def extract_in_worker(html: str, url: str, limit: float) -> Document | Skip:
+    """What a pool worker runs for one page."""
     return extract_within(_worker_extractor, html, url, limit)
 
 

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from conftest import crawl, query, run_cli, write_config
-from crawler.pipelines import _extract_in_worker, start_pool
+from crawler.pool import extract_in_worker, start_pool
 from newswatch.config import ExtractionConfig
 from newswatch.models import Document, Skip
 from newswatch.demo.hostile import (
@@ -177,8 +177,8 @@ def test_a_page_over_the_extraction_time_limit_is_skipped(tmp_path, site):
 def test_an_extraction_worker_over_the_time_limit_is_free_for_the_next_page():
     page = article_page(build_site(1).articles[0])
     with start_pool(1, ExtractionConfig()) as pool:
-        slow = pool.submit(_extract_in_worker, slow_page(), "http://127.0.0.1/slow.html", 0.5)
-        normal = pool.submit(_extract_in_worker, page, "http://127.0.0.1/news/1.html", 30)
+        slow = pool.submit(extract_in_worker, slow_page(), "http://127.0.0.1/slow.html", 0.5)
+        normal = pool.submit(extract_in_worker, page, "http://127.0.0.1/news/1.html", 30)
         assert slow.result(timeout=60) == Skip("extraction-timeout")
         assert isinstance(normal.result(timeout=60), Document)
 
