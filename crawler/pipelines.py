@@ -13,7 +13,7 @@ from scrapy.crawler import Crawler
 
 from crawler.items import FetchedPage
 from crawler.pool import extract_in_worker, extract_within, start_pool
-from newswatch.models import Article, Skip
+from newswatch.models import Article, Skip, TemplateSeen
 from newswatch.urls import article_url
 
 if TYPE_CHECKING:
@@ -34,7 +34,8 @@ class ExtractionPipeline:
     boots the fork server before it imports Scrapy, so that the workers are ready by then: about a
     second of CPU on the other core). The pool starts in a thread of its own; pages that arrive
     meanwhile wait for it. Only with `extraction_workers = 0` are pages extracted in the crawl's
-    process, on its one thread, each bounded by `extraction_timeout`.
+    process, on its one thread, each bounded by `extraction_timeout`. Each page goes with what its source's
+    template memory learned so far (small, cached per source); the storage pipeline teaches it.
     """
 
     def __init__(self, crawler: Crawler):
@@ -50,6 +51,7 @@ class ExtractionPipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         self.config = spider.config
+        self.templates = spider.templates
         self._extractor: Extractor | None = None  # only without a pool: the workers hold their own
         if spider.keep_alive:
             self._start_pool()
@@ -94,11 +96,13 @@ class ExtractionPipeline:
             if self._started is not None and not self._started.done():
                 await asyncio.wrap_future(self._started)
             limit = self.config.crawl.extraction_timeout
+            source = item.run.source
+            memory = self.templates.memory(source.name) if source.template_memory else None
             if self.pool:
-                future = self.pool.submit(extract_in_worker, item.html, item.url, limit)
+                future = self.pool.submit(extract_in_worker, item.html, item.url, limit, memory)
                 item.result = await asyncio.wrap_future(future)
             else:
-                item.result = extract_within(self._in_process_extractor(), item.html, item.url, limit)
+                item.result = extract_within(self._in_process_extractor(), item.html, item.url, limit, memory)
         except Exception:
             logger.exception("source %s: extraction failed for %s", item.source, item.url)
             item.result = None  # counted as an error, and not remembered: the next crawl tries again
@@ -122,6 +126,7 @@ class StoragePipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         self.storage = spider.storage
+        self.templates = spider.templates
         self.dispatcher = spider.dispatcher
 
     def _ingest_ready(self) -> Ingestor:
@@ -166,8 +171,17 @@ class StoragePipeline:
         if not outcome.is_new:
             stats.duplicates += 1
             return item
+        if item.run.source.template_memory:
+            self._learn(item.source, result.template)
         stats.new_articles += 1
         stats.matched += bool(outcome.matches)
         if outcome.alert is not None and self.dispatcher is not None:
             self.dispatcher.kick()
         return item
+
+    def _learn(self, source: str, seen: TemplateSeen) -> None:
+        try:
+            self.templates.learn(source, seen)
+        except Exception:
+            # The article is stored: only this page's lesson is lost, the source's next pages teach the same.
+            logger.exception("source %s: template memory could not learn from a page", source)

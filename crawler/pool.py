@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 from crawler.timelimit import TimeLimitExceeded, time_limit
-from newswatch.models import Document, Skip
+from newswatch.models import Document, Skip, TemplateMemory
 
 if TYPE_CHECKING:
     from extractors.article import Extractor
@@ -40,16 +40,18 @@ def _start_worker(config: ExtractionConfig) -> None:
     _worker_extractor = Extractor(config)
 
 
-def extract_in_worker(html: str, url: str, limit: float) -> Document | Skip:
-    """What a pool worker runs for one page."""
-    return extract_within(_worker_extractor, html, url, limit)
+def extract_in_worker(html: str, url: str, limit: float, memory: TemplateMemory | None = None) -> Document | Skip:
+    """What a pool worker runs for one page; `memory` is its source's template memory, None when that is off."""
+    return extract_within(_worker_extractor, html, url, limit, memory)
 
 
-def extract_within(extractor: Extractor, html: str, url: str, limit: float) -> Document | Skip:
+def extract_within(
+    extractor: Extractor, html: str, url: str, limit: float, memory: TemplateMemory | None = None
+) -> Document | Skip:
     """The extractor's answer, or Skip("extraction-timeout") when it takes longer than `limit` seconds."""
     try:
         with time_limit(limit):
-            return extractor.extract(html, url)
+            return extractor.extract(html, url, memory)
     except TimeLimitExceeded:
         return Skip(EXTRACTION_TIMEOUT)
 

@@ -1,8 +1,9 @@
 """Turn one fetched HTML page into a clean Document, or a Skip saying why it is not an article.
 
 The page is parsed once; its metadata comes from the tags it declares (extractors.metadata), its text from
-trafilatura (extractors.body), then the boilerplate cleaner (extractors.boilerplate) and the skip rules
-(extractors.pagekind, which documents the reasons). The language is guessed from the clean text.
+trafilatura (extractors.body), then the source's template memory (extractors.templates), the boilerplate
+cleaner (extractors.boilerplate) and the skip rules (extractors.pagekind, which documents the reasons).
+The language is guessed from the clean text.
 """
 
 from __future__ import annotations
@@ -19,17 +20,19 @@ from extractors.boilerplate import Boilerplate
 from extractors.language import detect_language
 from extractors.metadata import PageMetadata, read_metadata
 from extractors.pagekind import NO_CONTENT, TOO_COMPLEX, skip_reason
+from extractors.templates import forget, observe, place
 from extractors.wordcount import word_count
 from newswatch.config import ExtractionConfig
-from newswatch.models import Document, Skip
+from newswatch.models import Document, Skip, TemplateMemory, TemplateSeen
 
 
 @dataclass(frozen=True)
 class _Page:
     tree: HtmlElement
     metadata: PageMetadata
-    body: Body | None
+    body: Body | None  # as extracted: the skip rules see it whatever template memory drops
     text: str  # clean, one paragraph per line
+    template: TemplateSeen
 
 
 class Extractor:
@@ -39,14 +42,17 @@ class Extractor:
         config = config or ExtractionConfig()
         self.min_words = config.min_words
         self.max_elements = config.max_elements
+        self.structural_teasers = config.structural_teasers
+        self.recall = config.recall
         self.boilerplate = Boilerplate(config.boilerplate_patterns, defaults=config.default_boilerplate)
 
-    def extract(self, html: str, url: str) -> Document | Skip:
-        """The article on the page at `url`, or why there is none."""
+    def extract(self, html: str, url: str, memory: TemplateMemory | None = None) -> Document | Skip:
+        """The article on the page at `url`, or why there is none; with its source's template `memory`,
+        learned lines go and the Document tells what the page teaches (without, nothing is learned)."""
         tree = load_html(html)
         if tree is not None and next(islice(tree.iter(), self.max_elements, None), None) is not None:
             return Skip(TOO_COMPLEX)
-        page = self._read(tree, url)
+        page = self._read(tree, url, memory)
         if page is None:
             return Skip(NO_CONTENT)
         reason = skip_reason(page.tree, page.metadata, page.body, word_count(page.text), self.min_words)
@@ -59,20 +65,26 @@ class Extractor:
             published=page.metadata.published,
             language=detect_language(page.text, page.metadata.language),
             canonical_url=page.metadata.canonical_url,
+            template=page.template,
         )
 
     def text(self, html: str, url: str) -> str:
         """Only the clean main text, whether or not the page counts as an article."""
-        page = self._read(load_html(html), url)
+        page = self._read(load_html(html), url, None)
         return page.text if page else ""
 
-    def _read(self, tree: HtmlElement | None, url: str) -> _Page | None:
+    def _read(self, tree: HtmlElement | None, url: str, memory: TemplateMemory | None) -> _Page | None:
         if tree is None:
             return None
         metadata = read_metadata(tree, url)
-        body = extract_body(tree, url, self.min_words, metadata.titles)
-        text = "\n".join(self.boilerplate.clean(body.lines)) if body else ""
-        return _Page(tree, metadata, body, text)
+        body = extract_body(tree, url, self.min_words, metadata.titles, self.structural_teasers, self.recall)
+        if body is None:
+            return _Page(tree, metadata, None, "", TemplateSeen())
+        lines, template = body.lines, TemplateSeen()
+        if memory is not None:
+            placed = place(tree, url, body.lines)
+            lines, template = forget(body.lines, placed, memory), observe(placed)
+        return _Page(tree, metadata, body, "\n".join(self.boilerplate.clean(lines)), template)
 
 
 @cache

@@ -39,13 +39,15 @@ def skip_reason(
 ) -> str | None:
     """Why the page is not stored as an article, or None if it is one; `words` counts the clean text."""
     og_type = metadata.og_type or ""
-    if body is None or words == 0:
+    if body is None:
+        return NO_CONTENT
+    headlines = sum(1 for line in body.link_lines if len(line.split()) >= HEADLINE_WORDS)
+    if headlines >= LISTING_LINK_LINES and headlines >= LISTING_LINK_SHARE * body.extracted_lines:
+        return LISTING  # before the word count: teaser removal may have left a listing no text at all
+    if words == 0:
         return NO_CONTENT
     if og_type.startswith("video") and words < VIDEO_MAX_WORDS:
         return VIDEO
-    headlines = sum(1 for line in body.link_lines if len(line.split()) >= HEADLINE_WORDS)
-    if headlines >= LISTING_LINK_LINES and headlines >= LISTING_LINK_SHARE * body.extracted_lines:
-        return LISTING
     if words >= min_words:
         return STATIC_PAGE if og_type == "website" and metadata.published is None else None
     if _has_player(tree):

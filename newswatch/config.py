@@ -71,6 +71,8 @@ class ExtractionConfig:
     default_boilerplate: bool = True  # false drops the built-in patterns
     min_words: int = 80
     max_elements: int = 50_000  # HTML elements; the largest of 265 real pages has 9,888
+    structural_teasers: bool = True  # teaser blocks, form boxes and contact lines found by page structure
+    recall: bool = True  # sub-headings and quotes precision mode drops, and the body's other chunks
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class SourceConfig:
     enabled: bool = True
     # Labels from OPML folders and categories or `tags`; not "categories", which name what rules flag.
     tags: tuple[str, ...] = ()
+    template_memory: bool = True  # learn the lines and slots of this source's template, and drop them from its pages
     origin: Path | None = field(default=None, compare=False)  # the file that declares it, for `sources list`
 
     @property
@@ -263,6 +266,8 @@ def _extraction(t: Table) -> ExtractionConfig:
         default_boilerplate=t.bool("default_boilerplate", d.default_boilerplate),
         min_words=t.int("min_words", d.min_words, minimum=0),
         max_elements=t.int("max_elements", d.max_elements, minimum=100),
+        structural_teasers=t.bool("structural_teasers", d.structural_teasers),
+        recall=t.bool("recall", d.recall),
     )
     t.done()
     return c
@@ -312,6 +317,7 @@ def _source(t: Table, defaults: SourceDefaults, origin: Path) -> SourceConfig:
         cron=cron,
         enabled=t.bool("enabled", defaults.enabled),
         tags=_tags(t),
+        template_memory=t.bool("template_memory", SourceConfig.template_memory),
         origin=origin,
     )
     t.done()

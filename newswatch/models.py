@@ -12,6 +12,39 @@ def utcnow() -> datetime:
 
 
 @dataclass(frozen=True)
+class TemplateMemory:
+    """What template memory learned of one source: the line keys and element shapes dropped from its pages."""
+
+    lines: frozenset[str] = frozenset()
+    shapes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class LineSeen:
+    """One short line of a page, for template memory."""
+
+    key: str  # its words, lower-case: what memory compares
+    text: str  # as the page has it, for `sources show`
+
+
+@dataclass(frozen=True)
+class ShapeSeen:
+    """One element shape on one page, with the keys of the lines it held there."""
+
+    shape: str  # tag and classes of the element and its ancestors: "p.blurb < div.card < section.more < main"
+    texts: frozenset[str]
+    linked: bool  # every one of those lines sat in a slot that links to another article of the site
+
+
+@dataclass(frozen=True)
+class TemplateSeen:
+    """What one page shows template memory of its source's template, to learn from once the page is stored."""
+
+    lines: tuple[LineSeen, ...] = ()  # its short lines, one per key
+    shapes: tuple[ShapeSeen, ...] = ()
+
+
+@dataclass(frozen=True)
 class Document:
     """What extraction finds in one HTML page: clean text plus metadata."""
 
@@ -21,6 +54,7 @@ class Document:
     published: datetime | None = None
     language: str | None = None  # ISO 639-1
     canonical_url: str | None = None  # as declared by the page (rel=canonical / og:url)
+    template: TemplateSeen = TemplateSeen()  # empty unless extracted with the source's template memory
 
 
 @dataclass(frozen=True)

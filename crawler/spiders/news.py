@@ -33,6 +33,7 @@ from alerts.delivery import Dispatcher
 from newswatch.config import Config, CrawlConfig
 from newswatch.models import utcnow
 from newswatch.storage import Storage
+from newswatch.templatememory import TemplateStore
 from newswatch.urls import canonicalize, desktop_url
 
 HTML_TYPES = (b"text/html", b"application/xhtml")
@@ -62,6 +63,7 @@ class NewsSpider(scrapy.Spider):
         self.config = config
         self.dispatcher = dispatcher  # woken by the storage pipeline after each commit
         self.storage = storage
+        self.templates = TemplateStore(storage)  # read by the extraction pipeline, taught by the storage pipeline
         self.initial = list(runs)
         self.on_run_done = on_run_done
         self.keep_alive = keep_alive  # the engine's spider waits for more runs instead of closing when idle

@@ -1,4 +1,5 @@
-"""`newswatch sources import|list`: bring a feed reader's OPML export in, and see what is declared where."""
+"""`newswatch sources import|list|show`: bring a feed reader's OPML export in, see what is declared where,
+and what one source's template memory learned."""
 
 from __future__ import annotations
 
@@ -13,16 +14,19 @@ from newswatch.config import Config, SourceConfig
 from newswatch.config import config_path as config_path_of
 from newswatch.configreader import format_duration
 from newswatch.sourceimport import ImportResult, import_sources
+from newswatch.storage import Storage
+from newswatch.templatememory import SourceTemplate, TemplateStore
 
 
 @main.group()
 def sources() -> None:
-    """Import sources from a feed reader's OPML export, and list the declared sources.
+    """Import sources from a feed reader's OPML export, list the declared sources, show one of them.
 
     \b
     Example:
       newswatch sources import subscriptions.opml
       newswatch sources list --tag Korea
+      newswatch sources show nknews
     """
 
 
@@ -120,3 +124,58 @@ def _row(source: SourceConfig, config: Config) -> tuple:
         ", ".join(source.tags),
         config.declared_in(source),
     )
+
+
+@sources.command("show")
+@config_option
+@click.argument("name")
+def show_command(config_path: str | None, name: str) -> None:
+    """Show one source: its settings, and the lines and element shapes its template memory learned.
+
+    Template memory drops from a source's pages the lines that recur on its pages and the slots
+    whose text changes but always links to other stories; `template_memory = false` turns it off.
+
+    \b
+    Example:
+      newswatch sources show nknews
+    """
+    config = load(config_path)
+    source = config.source(name)
+    for key, value in _record(source, config).items():
+        click.echo(f"{key + ':':<16} {_value(value)}")
+    click.echo(f"{'follow:':<16} {source.follow.pattern if source.follow else '-'}")
+    click.echo(f"{'template_memory:':<16} {'on' if source.template_memory else 'off'}")
+    click.echo("")
+    if not source.template_memory:
+        click.echo("template memory is off for this source: nothing is learned from its pages or dropped from them")
+        return
+    if not config.storage.database.exists():
+        click.echo(f"template memory: nothing learned yet ({config.storage.database} does not exist)")
+        return
+    storage = Storage(config.storage.database)
+    try:
+        report = TemplateStore(storage).report(source.name)
+    finally:
+        storage.close()
+    for line in _template_report(report):
+        click.echo(line)
+
+
+def _value(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(value) or "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "-" if value is None else str(value)
+
+
+def _template_report(report: SourceTemplate) -> list[str]:
+    lines = [
+        f"template memory: {_count(report.pages, 'page')} seen; {_count(len(report.lines), 'line')} and "
+        f"{_count(len(report.shapes), 'shape')} learned, {report.candidates} more counted"
+    ]
+    for title, learned in (("learned lines", report.lines), ("learned shapes", report.shapes)):
+        if learned:
+            lines.append(f"{title} (pages, last seen):")
+            lines += [f"  {item.pages:>4}  {item.last_seen}  {item.text}" for item in learned]
+    return lines
