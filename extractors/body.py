@@ -13,7 +13,6 @@ The title, kept apart in the Document, goes from the top of the text."""
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -22,11 +21,11 @@ from itertools import groupby
 import trafilatura
 from lxml.html import HtmlElement
 
+from extractors.linekeys import line_key
 from extractors.recall import recovered
 from extractors.teasers import find_teasers
 from extractors.wordcount import word_count
 
-_TOKEN = re.compile(r"\w+")
 SAME_LINE = 0.8  # share of words two lines have in common when they are one paragraph written out twice
 RETOLD_MIN_WORDS = 6  # shorter lines (sub-headings) share their words with the paragraphs they head
 SHORT_SHARE = 0.5  # precise text under this share of the page's paragraph words may have missed part of the body
@@ -82,17 +81,17 @@ def _lines(text: str) -> list[str]:
 
 def _merged(precise: list[str], balanced: list[str]) -> list[str]:
     """The precise lines, with the balanced pass's extra lines between them, in page order."""
-    keys = [_key(line) for line in precise]
+    keys = [line_key(line) for line in precise]
     token_sets = [set(k.split()) for k in keys]
     position = {key: i for i, key in enumerate(keys)}
-    matched = [i for i in (position.get(_key(line)) for line in balanced) if i is not None]
+    matched = [i for i in (position.get(line_key(line)) for line in balanced) if i is not None]
     if not matched:
         return precise
     out: list[str] = []
     placed: set[int] = set()
     seen_first = False
     for line in balanced:
-        key = _key(line)
+        key = line_key(line)
         i = position.get(key)
         if i is not None:
             for j in range(i + 1):
@@ -117,9 +116,6 @@ def _retold(key: str, token_sets: list[set[str]]) -> bool:
         return False
     return any(len(tokens & other) >= SAME_LINE * min(len(tokens), len(other)) for other in token_sets if other)
 
-
-def _key(line: str) -> str:
-    return " ".join(_TOKEN.findall(line.lower()))
 
 
 def _prose(line: str) -> bool:

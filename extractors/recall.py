@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 from lxml.html import HtmlElement
 
+from extractors.linekeys import squash
+
 PARAGRAPHS = ("p", "h2", "h3", "h4", "blockquote", "li", "pre")
 INTERIOR = ("h2", "h3", "h4", "blockquote")  # precision mode drops these between paragraphs it keeps; its other cuts are mostly right
 NEAR = 3  # a chunk shares an ancestor with the main container at most this many levels up
@@ -24,7 +26,7 @@ MAIN_SHARE = 0.5  # the main container holds at least this share of the extracte
 
 def recovered(tree: HtmlElement, lines: Sequence[str]) -> list[str]:
     """`lines`, with the main container's missing lines between them and its other chunks around them."""
-    wanted = {_squash(line) for line in lines}
+    wanted = {squash(line) for line in lines}
     paragraphs = _outer(tree)
     main = _main_container(paragraphs, wanted, lines)
     if main is None:
@@ -33,7 +35,7 @@ def recovered(tree: HtmlElement, lines: Sequence[str]) -> list[str]:
     out: list[str] = []
     for line in lines:
         out.append(line)
-        out.extend(following.pop(_squash(line), ()))
+        out.extend(following.pop(squash(line), ()))
     if not main.get("class"):
         return out
     before: list[str] = []
@@ -48,7 +50,7 @@ def recovered(tree: HtmlElement, lines: Sequence[str]) -> list[str]:
 def _main_container(paragraphs: list[HtmlElement], wanted: set[str], lines: Sequence[str]) -> HtmlElement | None:
     words = Counter()
     for element in paragraphs:
-        text = _squash(element.text_content())
+        text = squash(element.text_content())
         parent = element.getparent()
         if text in wanted and parent is not None:
             words[parent] += len(text.split())
@@ -63,7 +65,7 @@ def _between(paragraphs: list[HtmlElement], wanted: set[str]) -> dict[str, list[
     following: dict[str, list[str]] = {}
     anchor, pending = None, []
     for element in paragraphs:
-        text = _squash(element.text_content())
+        text = squash(element.text_content())
         if text in wanted:
             if anchor is not None and pending:
                 following.setdefault(anchor, []).extend(line for line, _ in pending)
@@ -106,12 +108,9 @@ def _outer(root: HtmlElement) -> list[HtmlElement]:
 
 def _line(element: HtmlElement) -> str:
     """Its text as a line, or "" for a bare link or a scrap shorter than a sentence that is not a heading."""
-    text = _squash(element.text_content())
-    links = {_squash(a.text_content()) for a in element.iter("a")}
+    text = squash(element.text_content())
+    links = {squash(a.text_content()) for a in element.iter("a")}
     if text in links or (len(text.split()) < MIN_WORDS and not element.tag.startswith("h")):
         return ""
     return text
 
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())

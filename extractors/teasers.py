@@ -26,6 +26,7 @@ import courlan
 
 from lxml.html import HtmlElement
 
+from extractors.linekeys import element_words, line_key
 from newswatch.urls import absolute
 
 BLOCKS = frozenset(
@@ -46,7 +47,6 @@ LONE_LINK_SHARE = 0.2  # of a teaser block's words in links: a headline over a t
 LIST_LINK_SHARE = 0.1  # in a list of sibling cards of one shape after the body, a standfirst may run to 40 words
 PROSE_WORDS = 10  # an extracted line this long is body text, and the body ends with the last of them
 COVER_MIN_WORDS = 6  # a shorter line that is only part of a teaser block may be a body sub-heading as well
-_TOKEN = re.compile(r"\w+")
 _SLUG = re.compile(r"[^\W_]+(?:[-_][^\W_]+){2,}|\d{4,}")  # three-word slugs, or ids and dates in the path
 
 
@@ -55,16 +55,16 @@ class Teasers:
     """The teaser blocks and form boxes of one page, and their text."""
 
     elements: tuple[HtmlElement, ...]
-    blocks: tuple[str, ...]  # each block's whole text as _key words, for lines that join or split its lines
+    blocks: tuple[str, ...]  # each block's whole text as line_key words, for lines that join or split its lines
 
     @cached_property
     def lines(self) -> frozenset[str]:
-        """Each block's own lines (paragraphs, headings, items) as _key words; read only for short lines."""
+        """Each block's own lines (paragraphs, headings, items) as line_key words; read only for short lines."""
         return frozenset(_text_key(e) for block in self.elements for e in block.iter(*LINES)) - {""}
 
     def covers(self, line: str) -> bool:
         """Whether an extracted line is text of a teaser block."""
-        key = _key(line)
+        key = line_key(line)
         if not key or not self.blocks:
             return False
         if key.count(" ") + 1 >= COVER_MIN_WORDS:
@@ -78,15 +78,15 @@ def find_teasers(tree: HtmlElement, url: str, extracted: Sequence[str]) -> Tease
     candidates = set()
     for link in tree.iter("a"):
         # cheapest test first: most links on a page are menu entries of a word or two
-        if not link.get("href") or _words(link) < HEADLINE_MIN_WORDS:
+        if not link.get("href") or element_words(link) < HEADLINE_MIN_WORDS:
             continue
         line = _standalone_line(link)
         target = same_site_path(link.get("href"), url, page) if line is not None else None
         if target is not None:
             candidates.add(_teaser_block(line) if article_like(target) else line)
     shapes = Counter(_shape(block) for block in candidates)
-    blocks = {b for b in candidates if _link_words(b) >= LONE_LINK_SHARE * _words(b)}
-    listed = {b for b in candidates - blocks if shapes[_shape(b)] > 1 and _link_words(b) >= LIST_LINK_SHARE * _words(b)}
+    blocks = {b for b in candidates if _link_words(b) >= LONE_LINK_SHARE * element_words(b)}
+    listed = {b for b in candidates - blocks if shapes[_shape(b)] > 1 and _link_words(b) >= LIST_LINK_SHARE * element_words(b)}
     if listed:
         blocks |= _after_body(tree, listed, extracted)
     fields = [f for f in tree.iter(*FORM_FIELDS) if f.get("type", "").lower() != "hidden"]
@@ -114,7 +114,7 @@ def _standalone_line(link: HtmlElement) -> HtmlElement | None:
     line = link
     while line.tag in INLINE and line.getparent() is not None:
         line = line.getparent()
-    if line.tag not in BLOCKS or _line_words(line) - _words(link) > LINE_EXTRA_WORDS:
+    if line.tag not in BLOCKS or _line_words(line) - element_words(link) > LINE_EXTRA_WORDS:
         return None
     return line
 
@@ -124,7 +124,7 @@ def _line_words(block: HtmlElement) -> int:
     words = len(block.text.split()) if block.text else 0
     for child in block:
         if child.tag not in BLOCKS:
-            words += _words(child)
+            words += element_words(child)
         words += len(child.tail.split()) if child.tail else 0
     return words
 
@@ -155,7 +155,7 @@ def _around(parent: HtmlElement, block: HtmlElement) -> tuple[int, int]:
             seen = True
             after += len(child.tail.split()) if child.tail else 0
             continue
-        words = _words(child) + (len(child.tail.split()) if child.tail else 0)
+        words = element_words(child) + (len(child.tail.split()) if child.tail else 0)
         if seen:
             after += words
         else:
@@ -168,17 +168,17 @@ def _with_lists(blocks: set[HtmlElement]) -> set[HtmlElement]:
     frontier = set(blocks)
     while frontier:
         parents = {block.getparent() for block in frontier} - blocks - {None}
-        frontier = {p for p in parents if p.tag in BLOCKS and _loose_words(p, blocks) <= META_WORDS}
+        frontier = {p for p in parents if p.tag in BLOCKS and _looseelement_words(p, blocks) <= META_WORDS}
         blocks |= frontier
     return blocks
 
 
-def _loose_words(parent: HtmlElement, blocks: set[HtmlElement]) -> int:
+def _looseelement_words(parent: HtmlElement, blocks: set[HtmlElement]) -> int:
     words = len(parent.text.split()) if parent.text else 0
     for child in parent:
         words += len(child.tail.split()) if child.tail else 0
         if child not in blocks:
-            words += _words(child)
+            words += element_words(child)
     return words
 
 
@@ -190,7 +190,7 @@ def _contact_lines(tree: HtmlElement) -> set[HtmlElement]:
             line = link
             while line.tag in INLINE and line.getparent() is not None:
                 line = line.getparent()
-            if line.tag in BLOCKS and _words(line) <= CONTACT_MAX_WORDS:
+            if line.tag in BLOCKS and element_words(line) <= CONTACT_MAX_WORDS:
                 lines.add(line)
     return lines
 
@@ -199,7 +199,7 @@ def _form_box(field: HtmlElement) -> HtmlElement | None:
     box = None
     node = field
     while (parent := node.getparent()) is not None and parent.tag in BLOCKS | {"form"}:
-        if _words(parent) > FORM_BOX_MAX_WORDS:
+        if element_words(parent) > FORM_BOX_MAX_WORDS:
             break
         node = box = parent
     return box
@@ -227,10 +227,6 @@ def article_like(path: str) -> bool:
     return any(_SLUG.search(s) for s in segments)
 
 
-def _words(element: HtmlElement) -> int:
-    return len(element.text_content().split())
-
-
 def _shape(block: HtmlElement) -> tuple:
     """Siblings of one list share it: the parent, the tag and the first class (later ones number the items)."""
     return block.getparent(), block.tag, tuple((block.get("class") or "").split()[:1])
@@ -238,7 +234,7 @@ def _shape(block: HtmlElement) -> tuple:
 
 def _after_body(tree: HtmlElement, blocks: set[HtmlElement], extracted: Sequence[str]) -> set[HtmlElement]:
     """Those of the blocks that come after the last extracted paragraph of prose outside them."""
-    prose = {_key(line) for line in extracted if len(line.split()) >= PROSE_WORDS}
+    prose = {line_key(line) for line in extracted if len(line.split()) >= PROSE_WORDS}
     order: dict[HtmlElement, int] = {}
     body_end = -1
     for i, element in enumerate(tree.iter()):
@@ -250,14 +246,10 @@ def _after_body(tree: HtmlElement, blocks: set[HtmlElement], extracted: Sequence
 
 
 def _link_words(element: HtmlElement) -> int:
-    return sum(_words(a) for a in element.iter("a"))
+    return sum(element_words(a) for a in element.iter("a"))
 
 
 def _text_key(element: HtmlElement) -> str:
     # itertext, not text_content: adjacent elements ("Sep 24</span><h3>Russian") are words apart in the output
-    return _key(" ".join(element.itertext()))
+    return line_key(" ".join(element.itertext()))
 
-
-def _key(text: str) -> str:
-    """Words only, lower case: trafilatura writes list items as "- …" and spaces inline elements apart."""
-    return " ".join(_TOKEN.findall(text.lower()))

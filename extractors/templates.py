@@ -24,6 +24,7 @@ from itertools import chain, islice
 from lxml import etree
 from lxml.html import HtmlElement
 
+from extractors.linekeys import element_words, line_key, squash
 from extractors.teasers import article_like, same_site_path, site_and_path
 from newswatch.models import LineSeen, ShapeSeen, TemplateMemory, TemplateSeen
 
@@ -32,7 +33,6 @@ SHAPE_ANCESTORS = 3  # ancestors in a shape: enough to tell a card's teaser from
 SLOT_WORDS = 80  # a parent with more words is the body, not a card around one headline
 LABEL_WORDS = 3  # words beside a link on its own line: "Read also:", "›", a date
 NOT_HOLDERS = frozenset({"script", "style", "noscript", "template", "head", "title"})
-_TOKEN = re.compile(r"\w+")
 _WORD = re.compile(r"\S+")
 _ID = re.compile(r"\d{3}")  # class names with ids in them (post-4100, postid-4100) change from page to page
 
@@ -47,14 +47,9 @@ class PlacedLine:
     linked: bool
 
 
-def line_key(line: str) -> str:
-    """The line as template memory compares it: its words, lower-case."""
-    return " ".join(_TOKEN.findall(line.casefold()))
-
-
 def place(tree: HtmlElement, url: str, lines: Sequence[str]) -> list[PlacedLine]:
     """Each line's key, shape and whether it is linked, in the page at `url`."""
-    wanted = {_squash(line) for line in lines}
+    wanted = {squash(line) for line in lines}
     firsts = {line.split(None, 1)[0] for line in wanted if line}
     longest = max(map(len, wanted), default=0)
     holders: dict[str, HtmlElement] = {}
@@ -66,7 +61,7 @@ def place(tree: HtmlElement, url: str, lines: Sequence[str]) -> list[PlacedLine]
             continue
         node = element
         while node is not None and node.tag not in NOT_HOLDERS:
-            text = _squash(node.text_content())
+            text = squash(node.text_content())
             if len(text) > longest:
                 break
             if text in wanted:
@@ -74,7 +69,7 @@ def place(tree: HtmlElement, url: str, lines: Sequence[str]) -> list[PlacedLine]
                 break
             node = node.getparent() if _starts(node) else None
     slots = _Slots(url)
-    return [slots.place(line, holders.get(_squash(line))) for line in lines]
+    return [slots.place(line, holders.get(squash(line))) for line in lines]
 
 
 def observe(placed: Sequence[PlacedLine]) -> TemplateSeen:
@@ -107,7 +102,7 @@ def _starts(node: HtmlElement) -> bool:
     if parent is None or (parent.text and not parent.text.isspace()):
         return False
     before = node.itersiblings(preceding=True)
-    return not any(_squash(s.text_content()) or (s.tail and not s.tail.isspace()) for s in before)
+    return not any(squash(s.text_content()) or (s.tail and not s.tail.isspace()) for s in before)
 
 
 def _shape(element: HtmlElement) -> str:
@@ -135,13 +130,13 @@ class _Slots:
     def _linked(self, element: HtmlElement, words: int) -> bool:
         if words > SLOT_WORDS:
             return False
-        if any(words - _words(link) <= LABEL_WORDS for link in self._story_links(element)):
+        if any(words - element_words(link) <= LABEL_WORDS for link in self._story_links(element)):
             return True
         parent = element.getparent()
         if parent is None:
             return False
         if parent not in self._words:
-            self._words[parent] = _words(parent)
+            self._words[parent] = element_words(parent)
         if self._words[parent] > SLOT_WORDS:
             return False
         inside = set(element.iter("a"))
@@ -157,10 +152,3 @@ class _Slots:
                 found.append(link)
         return found
 
-
-def _words(element: HtmlElement) -> int:
-    return len(element.text_content().split())
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
