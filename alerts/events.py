@@ -41,13 +41,15 @@ def story_updated(
     article: Article,
     matches: list[Match],
     also_reported_by: Iterable[str] = (),
+    evidence: dict | None = None,
 ) -> Alert:
-    """A further outlet retold a story that was already announced."""
+    """A further outlet retold a story that was already announced; `evidence` says why it is the same story."""
     return Alert(
         id=stable_id("story.updated", story_id, article_id),
         event="story.updated",
         story_id=story_id,
         also_reported_by=_others(also_reported_by, article.source),
+        evidence=evidence or {},
         **_article_fields(article, matches),
     )
 

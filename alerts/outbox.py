@@ -47,7 +47,8 @@ _SCHEMA = (
         snippet text not null,
         story_id text,
         also_reported_by text not null,  -- JSON list
-        created text not null
+        created text not null,
+        evidence text                    -- JSON object: why a story.updated article joined its story
     )""",
     "create index if not exists alerts_story on alerts (story_id)",
     """create table if not exists digests (
@@ -99,6 +100,8 @@ def ensure_schema(db: Database) -> None:
     if "deliveries" not in db.table_names():
         for statement in _SCHEMA:
             db.execute(statement)
+    elif "evidence" not in db["alerts"].columns_dict:  # an outbox made before stories carried evidence
+        db.execute("alter table alerts add column evidence text")
 
 
 def enqueue(db: Database, alert: Alert, config: AlertsConfig, now: float | None = None) -> int:
@@ -334,6 +337,7 @@ def _row(alert: Alert) -> dict:
         row[name] = json.dumps(row[name], ensure_ascii=False)
     row["published"] = alert.published.isoformat() if alert.published else None
     row["created"] = alert.created.isoformat()
+    row["evidence"] = json.dumps(alert.evidence, ensure_ascii=False) if alert.evidence else None
     return row
 
 
@@ -343,4 +347,5 @@ def _alert(row: dict) -> Alert:
         values[name] = tuple(json.loads(values[name]))
     values["published"] = datetime.fromisoformat(row["published"]) if row["published"] else None
     values["created"] = datetime.fromisoformat(row["created"])
+    values["evidence"] = json.loads(row["evidence"]) if row.get("evidence") else {}
     return Alert(**values)

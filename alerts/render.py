@@ -244,6 +244,7 @@ def alert_json(alert: Alert) -> dict:
         "story_id": alert.story_id,
         "also_reported_by": list(alert.also_reported_by),
         "created": alert.created.isoformat(),
+        "evidence": alert.evidence or None,
     }
 
 

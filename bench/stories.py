@@ -3,16 +3,21 @@
     .venv/bin/python bench/stories.py [--articles 100000] [--probes 200] [--pairs 300]
 
 Fills a fresh SQLite file with synthetic articles (20 outlets, 1,000 a day, a fifth of them
-retelling an earlier report, many carrying stock phrases) and, at 1,000, 10,000 and 100,000 stored
-articles, times `StoryIndex.assign` for new articles (each rolled back, so the size stays put).
-Baseline, measured in the same process: comparing the new MinHash with every stored one, in memory
-with numpy. Then labeled pairs (edited copies, retellings sharing quotes, same-subject non-pairs)
-give precision and recall, and the sample coverage in ../shared/seeds, when present, is grouped.
+retelling an earlier report, many carrying stock phrases, each a sentence of figures and names from a
+small pool, so evidence keys are shared widely) and, at 1,000, 10,000 and 100,000 stored articles,
+times `StoryIndex.assign` for new articles (each rolled back, so the size stays put), next to the
+method before evidence (near-duplicates and shared phrases only) on the same file, and to comparing
+the new MinHash with every stored one in memory with numpy. Then labeled pairs (edited copies,
+retellings sharing quotes, same-subject non-pairs); the labelled multilingual set in bench/data/stories
+(tune_* and the held-out holdout_*, never tuned on), both methods; and the sample coverage in
+../shared/seeds, when present.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import statistics
 import sys
 import tempfile
@@ -35,9 +40,15 @@ from newswatch.stories.signatures import content_hash  # noqa: E402
 from newswatch.stories.signatures import signature  # noqa: E402
 
 START = datetime(2023, 1, 1, tzinfo=timezone.utc)
+FIGURES = [10 * round(1.3**k) for k in range(5, 40)]  # 70 to 280,000: a few dozen values, as on one topic
+UNITS = ["troops", "workers", "shells", "containers", "missiles", "killed"]
+NAMES = ["Kursk", "Shoigu", "Vladivostok", "Rason", "Donetsk", "Lavrov", "Khabarovsk", "Kim Yo Jong", "Daily NK", "NIS"]
 PER_DAY = 1000
 OUTLETS = [f"outlet{i:02d}" for i in range(20)]
 CHECKPOINTS = (1_000, 10_000, 100_000)
+LABELLED = Path(__file__).resolve().parent / "data" / "stories"  # tune_*.json and holdout_*.json
+# Grouping as it was before evidence: near-duplicates and shared phrase fingerprints only, one language.
+BASELINE = StoriesConfig(evidence=False)
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"  # ../shared beside the repository
 
 
@@ -59,11 +70,18 @@ class Corpus:
         picks = np.searchsorted(self.cdf, self.rng.random(n) * self.cdf[-1])
         return " ".join(self.vocab[picks])
 
+    def facts(self) -> str:
+        """A sentence of figures and names, as news has: what story evidence reads (few values, often shared)."""
+        figures = [f"{int(v):,} {u}" for v, u in zip(self.rng.choice(FIGURES, 2), self.rng.choice(UNITS, 2))]
+        names = self.rng.choice(NAMES, 2, replace=False)
+        return f"{figures[0]} and {figures[1]} near {names[0]}, said {names[1]} on Oct. {int(self.rng.integers(1, 29))}"
+
     def quote(self, low: int = 12, high: int = 30) -> str:
         return self.words(int(self.rng.integers(low, high + 1)))
 
     def article(self, quotes: list[str] = (), length: int = 250) -> str:
         parts = [self.words(length // 5) for _ in range(5)]
+        parts.insert(int(self.rng.integers(0, 6)), self.facts())
         if self.rng.random() < 0.5:
             parts.insert(int(self.rng.integers(0, 6)), self.stock[int(self.rng.integers(0, len(self.stock)))])
         for q in quotes:
@@ -98,18 +116,21 @@ class Corpus:
         return self.words(15) + ". " + " ".join(out)
 
 
-def insert(storage: Storage, text: str, source: str, when: datetime) -> int:
+def insert(
+    storage: Storage, text: str, source: str, when: datetime, title: str = "", language: str = "en", url: str = ""
+) -> int:
     key = content_hash(text)
+    url = url or f"https://{source}.example/{key}"
     article = Article(
-        url=f"https://{source}.example/{key}", canonical_url=f"https://{source}.example/{key}", source=source,
-        title=text[:60], text=text, fetched=when, published=when, language="en",
+        url=url, canonical_url=url, source=source, title=title or text[:60], text=text,
+        fetched=when, published=when, language=language,
     )
     return storage.insert_article(article, content_hash=key)
 
 
 def add(storage: Storage, index: StoryIndex, text: str, source: str, when: datetime) -> str:
     article_id = insert(storage, text, source, when)
-    return index.assign(article_id, text, "en", when, source).story_id
+    return index.assign(article_id, text, "en", when, source, title=text[:60]).story_id
 
 
 @contextmanager
@@ -239,6 +260,63 @@ def seed_grouping() -> list[str]:
     return quality_lines(tallies) + [f"  stories: {stories}"]
 
 
+def labelled_set(part: str) -> list[dict]:
+    """The articles of bench/data/stories/<part>_*.json ("tune" or "holdout"), each with its report's kind."""
+    articles = []
+    for path in sorted(LABELLED.glob(f"{part}_*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        reports = {r["id"]: r for r in data["reports"]}
+        for a in data["articles"]:
+            report = reports[a["report"]]
+            articles.append({
+                **a, "id": f"{path.stem}/{a['id']}", "report": f"{path.stem}/{a['report']}",
+                "family": f"{path.stem}/{report['family']}", "kind": report["kind"],
+            })
+    return sorted(articles, key=lambda a: (a["published"], a["id"]))
+
+
+def labelled_grouping(articles: list[dict], config: StoriesConfig) -> dict[str, Tally]:
+    """Pairs of the labelled set by kind, and how many of each the index put in one story."""
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = Storage(Path(tmp) / "labelled.db")
+        index = StoryIndex(storage.db, config)
+        story = {}
+        for a in articles:
+            when = datetime.fromisoformat(a["published"])
+            article_id = insert(storage, a["text"], a["outlet"], when, a["title"], a["language"], f"https://labelled.example/{a['id']}")
+            story[a["id"]] = index.assign(article_id, a["text"], a["language"], when, a["outlet"], a["title"]).story_id
+        storage.close()
+    tallies: dict[str, Tally] = {}
+    for first, second in itertools.combinations(articles, 2):
+        tallies.setdefault(_pair_kind(first, second), Tally(first["report"] == second["report"])).record(
+            story[first["id"]] == story[second["id"]]
+        )
+    return dict(sorted(tallies.items()))
+
+
+def _pair_kind(first: dict, second: dict) -> str:
+    if first["report"] == second["report"]:
+        return "retelling, " + ("same language" if first["language"] == second["language"] else "across languages")
+    if first["family"] != second["family"]:
+        return "negative: other event on the topic"
+    kinds = {first["kind"], second["kind"]} - {"report"}
+    return "negative: " + ("report vs " + kinds.pop() if len(kinds) == 1 else " vs ".join(sorted(kinds)))
+
+
+def labelled_lines() -> list[str]:
+    if not list(LABELLED.glob("*.json")):
+        return ["  (no labelled set found)"]
+    lines = []
+    for part in ("tune", "holdout"):
+        articles = labelled_set(part)
+        languages = sorted({a["language"] for a in articles})
+        lines.append(f"  {part}: {len(articles)} articles in {', '.join(languages)}")
+        for name, config in (("before evidence (near-duplicates, phrases)", BASELINE), ("evidence", StoriesConfig())):
+            lines.append(f"   {name}:")
+            lines += ["  " + line for line in quality_lines(labelled_grouping(articles, config))]
+    return lines
+
+
 def _p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
@@ -253,9 +331,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         storage = Storage(Path(tmp) / "bench.db")
         index = StoryIndex(storage.db, StoriesConfig())
-        print(f"story assignment time per new article (ms; {args.probes} probes; baseline: linear MinHash scan)")
-        columns = ("stored", "median", "p95", "p95 cpu", "baseline median", "speed-up", "fill s")
-        print("  " + "  ".join(f"{c:>{w}}" for c, w in zip(columns, (8, 7, 7, 7, 15, 8, 7))))
+        print(
+            f"story assignment time per new article (ms; {args.probes} probes; before evidence: near-duplicates"
+            " and phrases only; baseline: linear MinHash scan)"
+        )
+        columns = ("stored", "median", "p95", "p95 cpu", "before evidence", "baseline median", "speed-up", "fill s")
+        print("  " + "  ".join(f"{c:>{w}}" for c, w in zip(columns, (8, 7, 7, 7, 14, 15, 8, 7))))
         stored = 0
         for checkpoint in [c for c in CHECKPOINTS if c <= args.articles]:
             t0 = time.perf_counter()
@@ -263,11 +344,13 @@ def main() -> None:
             fill_seconds = time.perf_counter() - t0
             stored = checkpoint
             ours, cpu = time_assign(storage, index, corpus, stored, args.probes)
+            before, _ = time_assign(storage, StoryIndex(storage.db, BASELINE), corpus, stored, args.probes)
             base = time_linear_scan(storage, corpus, args.probes)
             ratio = statistics.median(base) / statistics.median(ours)
             print(
                 f"  {stored:>8}  {statistics.median(ours):7.2f}  {_p95(ours):7.2f}  {_p95(cpu):7.2f}"
-                f"  {statistics.median(base):15.2f}  {ratio:7.2f}x  {fill_seconds:7.1f}",
+                f"  {statistics.median(before):14.2f}  {statistics.median(base):15.2f}  {ratio:7.2f}x"
+                f"  {fill_seconds:7.1f}",
                 flush=True,
             )
         size = sum(r[0] for r in storage.db.execute("select count(*) from story_keys"))
@@ -275,6 +358,8 @@ def main() -> None:
         print(f"grouping quality on labeled pairs, against {stored} stored articles")
         print("\n".join(quality_lines(grouping_quality(storage, index, corpus, args.pairs))))
         storage.close()
+    print("grouping of the labelled set (bench/data/stories; holdout_* never tuned on)")
+    print("\n".join(labelled_lines()))
     print("grouping of the sample coverage")
     print("\n".join(seed_grouping()))
 

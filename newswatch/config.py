@@ -10,6 +10,7 @@ import ipaddress
 import os
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -118,6 +119,10 @@ class StoriesConfig:
     window: float = 7 * 86400.0  # seconds within which retellings join one story
     threshold: float = 0.5  # estimated Jaccard similarity of text shingles that joins a story
     shared_phrases: int = 3  # winnowed phrase fingerprints two outlets' articles share when they retell one report
+    evidence: bool = True  # false: group only near-duplicates and shared phrases of one language, as before 2026-12
+    retelling_score: float = 0.8  # combined evidence (quotes, figures, sources, names, headline) that joins a story
+    entities: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # more names: canonical -> aliases
+    sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # more cited outlets and agencies
 
 
 @dataclass(frozen=True)
@@ -389,9 +394,24 @@ def _stories(t: Table) -> StoriesConfig:
         window=t.duration("window", "7d"),
         threshold=threshold,
         shared_phrases=t.int("shared_phrases", d.shared_phrases, minimum=1),
+        evidence=t.bool("evidence", d.evidence),
+        retelling_score=t.number("retelling_score", d.retelling_score, minimum=0.1),
+        entities=_aliases(t.table("entities")),
+        sources=_aliases(t.table("sources")),
     )
     t.done()
     return c
+
+
+def _aliases(t: Table) -> dict[str, tuple[str, ...]]:
+    """[stories.entities] or [stories.sources]: each key a name, its value the other names it goes by."""
+    out = {}
+    for name in list(t.data):
+        if not name.strip():
+            raise t.error(name, "a name must not be empty")
+        out[name] = tuple(t.str_list(name))
+    t.done()
+    return out
 
 
 def _daemon(t: Table) -> DaemonConfig:

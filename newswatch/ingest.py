@@ -57,7 +57,12 @@ class Ingestor:
                 copy = self.stories.add_copy(article_id, original, article.source, article.published or article.fetched)
                 return Outcome(article_id, duplicate_of=original, story_id=copy.story_id)
             story = self.stories.assign(
-                article_id, article.text, article.language, article.published or article.fetched, article.source
+                article_id,
+                article.text,
+                article.language,
+                article.published or article.fetched,
+                article.source,
+                title=article.title,
             )
             matches = tuple(self.matcher.match(article.title, article.text))
             store.save_matches(article_id, list(matches))
@@ -70,7 +75,12 @@ class Ingestor:
                     alert = candidate
                 elif not story.is_new:
                     update = events.story_updated(
-                        story.story_id, article_id, article, list(matches), also_reported_by=story.outlets
+                        story.story_id,
+                        article_id,
+                        article,
+                        list(matches),
+                        also_reported_by=story.outlets,
+                        evidence=story.evidence,
                     )
                     outbox.enqueue(store.db, update, self.config.alerts)
         return Outcome(article_id, story_id=story.story_id, matches=matches, alert=alert)

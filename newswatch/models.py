@@ -119,6 +119,7 @@ class Alert:
     story_id: str | None = None
     also_reported_by: tuple[str, ...] = ()
     created: datetime = field(default_factory=utcnow)
+    evidence: dict = field(default_factory=dict)  # story.updated: why the article joined (stories show --json)
 
 
 @dataclass

@@ -87,7 +87,7 @@ def test_export_names_the_other_outlets_of_a_story(crawled):
     result = run_cli("export", "--config", str(config))
     records = {json.loads(line)["url"]: json.loads(line) for line in result.stdout.splitlines()}
     retelling = next(p for p in ARTICLES if p["outlet"] == "northwire" and p["story"] == "feb2023-workers")
-    assert records[server.url(retelling["path"])]["also_reported_by"] == ["eurodaily", "globalpost"]
+    assert records[server.url(retelling["path"])]["also_reported_by"] == ["asiatimes", "eurodaily", "globalpost"]
 
 
 def test_second_crawl_fetches_no_article_page(crawled):
@@ -105,7 +105,7 @@ def test_demo_command_shows_alerts_end_to_end(tmp_path):
     assert "article pages fetched: first crawl" in out and "second crawl 0" in out
     assert "email    [newswatch] labor" in out
     assert "webhook  article.matched" in out and "BAD SIGNATURE" not in out
-    assert "3 article(s) from northwire, globalpost, eurodaily" in out
+    assert "5 article(s) from northwire, globalpost, eurodaily, asiatimes" in out
 
 
 def test_status_shows_who_else_reported_a_story(crawled):
@@ -113,6 +113,6 @@ def test_status_shows_who_else_reported_a_story(crawled):
     result = run_cli("status", "--config", str(config), "--json")
     assert result.returncode == 0, result.stderr
     stories = json.loads(result.stdout)["stories"]
-    assert [sorted(s["outlets"]) for s in stories] == [["eurodaily", "globalpost", "northwire"]]
+    assert [sorted(s["outlets"]) for s in stories] == [["asiatimes", "eurodaily", "globalpost", "northwire"]]
     table = run_cli("status", "--config", str(config)).stdout
-    assert "stories carried by several outlets" in table and "northwire, globalpost, eurodaily" in table
+    assert "stories carried by several outlets" in table and "northwire, globalpost, eurodaily, asiatimes" in table
