@@ -52,7 +52,7 @@ _NEXT_FIGURE = re.compile(r"\d")  # a unit window ends where another figure star
 _SEPARATORS = re.compile(r"[,. \u00a0\u202f]")
 _MONTHS = {
     "en": "jan feb mar apr may jun jul aug sep oct nov dec",
-    "ru": "январ феврал март апрел ма июн июл август сентябр октябр ноябр декабр",
+    "ru": "январ феврал март апрел мая июн июл август сентябр октябр ноябр декабр",  # мая: not "ма" (машин)
     "de": "januar februar märz april mai juni juli august september oktober november dezember",
     "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
 }

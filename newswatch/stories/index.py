@@ -71,7 +71,7 @@ class StoryAssignment:
     is_new: bool
     articles: int
     outlets: tuple[str, ...]
-    evidence: dict = field(default_factory=dict)  # why the article joined (Join.to_json()); empty for a new story
+    evidence: dict = field(default_factory=dict)  # why the article joined (Candidate.to_json()); empty for a new story
 
 
 @dataclass(frozen=True)
